@@ -1,0 +1,352 @@
+package org.pipesfs.buffers;
+
+import org.agrona.BitUtil;
+import org.agrona.DirectBuffer;
+import org.agrona.MutableDirectBuffer;
+import org.agrona.concurrent.UnsafeBuffer;
+
+import java.nio.ByteBuffer;
+
+/**
+ * DBuf: the one shared ring of packet records. Every frame is written here exactly once; nodes
+ * refer to it through {@link IndexBuffer} entries, and the only other copy happens when a
+ * reader renders an element into its caller's buffer.
+ *
+ * <pre>
+ * One record, 8-byte aligned, never split across the end of the ring:
+ *   0                   4                   8
+ *   +-------------------+-------------------+
+ *   |  captured length  |  original length  |
+ *   +-------------------+-------------------+  8
+ *   |          sequence (generation)        |
+ *   +---------------------------------------+ 16
+ *   |        timestamp, ns since epoch      |
+ *   +-------------------+-------------------+ 24
+ *   |     link type     |   record length   |
+ *   +-------------------+-------------------+ 32
+ *   |  frame bytes (captured length) ...    |
+ *
+ * The ring:
+ *   +------------------------------+-----------------+-------------------+
+ *   | records (capacity, 2^n)      | slack (max rec) | trailer: intent   |
+ *   +------------------------------+-----------------+-------------------+
+ * </pre>
+ *
+ * Positions are monotonically increasing longs; a position's slot is {@code position & mask}.
+ * When a record does not fit before the end, the producer skips to the next lap. The slack is
+ * never written: it keeps a lossy reader's copy in bounds even when it reads a torn header.
+ *
+ * <p>Thread rules: exactly one producer thread calls {@link #claim}, {@link #commit},
+ * {@link #append} and {@link #newIndexBuffer}'s appends. Any number of reader threads copy
+ * records through {@link IndexReader}. Under {@link BufferPolicy#LOSSLESS} the producer waits
+ * until no open reader still needs the space; under {@link BufferPolicy#LOSSY} it raises the
+ * tail intent before writing, and readers validate against it after copying (as Agrona's
+ * BroadcastReceiver does).
+ */
+public final class DataBuffer implements AutoCloseable
+{
+    public static final int CAPTURED_LENGTH_OFFSET = 0;
+    public static final int ORIGINAL_LENGTH_OFFSET = 4;
+    public static final int SEQUENCE_OFFSET = 8;
+    public static final int TIMESTAMP_OFFSET = 16;
+    public static final int LINK_TYPE_OFFSET = 24;
+    public static final int RECORD_LENGTH_OFFSET = 28;
+    public static final int HEADER_LENGTH = 32;
+    public static final int RECORD_ALIGNMENT = 8;
+    /** Largest frame accepted: a 64 KiB GRO/GSO super-frame. */
+    public static final int MAX_FRAME_LENGTH = 65_536 + 256;
+    public static final int MIN_CAPACITY = 1 << 20;
+
+    private static final int TRAILER_LENGTH = 128;
+    private static final long WAIT_SLICE_NS = 1_000_000L;
+    private static final IndexBuffer[] NO_INDEXES = new IndexBuffer[0];
+
+    private final UnsafeBuffer buffer;
+    private final int capacity;
+    private final int mask;
+    private final int tailIntentOffset;
+    private final BufferPolicy policy;
+    private final Doorbell spaceBell = new Doorbell();
+
+    private volatile IndexBuffer[] indexes = NO_INDEXES;
+    private volatile boolean closed;
+
+    // producer-owned
+    private long tail;
+    private long limit;
+    private long nextSequence;
+    private long claimedPosition = -1;
+    private int claimedLength;
+
+    /**
+     * @param capacity bytes of record space; rounded up to a power of two, at least 1 MiB.
+     */
+    public DataBuffer(final int capacity, final BufferPolicy policy)
+    {
+        this.capacity = BitUtil.findNextPositivePowerOfTwo(Math.max(capacity, MIN_CAPACITY));
+        this.mask = this.capacity - 1;
+        this.policy = policy;
+        this.tailIntentOffset = this.capacity + HEADER_LENGTH + MAX_FRAME_LENGTH + RECORD_ALIGNMENT;
+        this.buffer = new UnsafeBuffer(ByteBuffer.allocateDirect(tailIntentOffset + TRAILER_LENGTH));
+        this.limit = policy == BufferPolicy.LOSSY ? Long.MAX_VALUE : this.capacity;
+    }
+
+    public int capacity()
+    {
+        return capacity;
+    }
+
+    public BufferPolicy policy()
+    {
+        return policy;
+    }
+
+    /** The raw memory; producers write frames at {@link #frameOffset(long)} after a claim. */
+    public UnsafeBuffer buffer()
+    {
+        return buffer;
+    }
+
+    /** Offset in {@link #buffer()} of the first frame byte of the record at {@code position}. */
+    public int frameOffset(final long position)
+    {
+        return (int)(position & mask) + HEADER_LENGTH;
+    }
+
+    /** A new node ring over this buffer, counted by the lossless policy from now on. */
+    public IndexBuffer newIndexBuffer(final int entries, final BufferPolicy indexPolicy)
+    {
+        final IndexBuffer index = new IndexBuffer(this, entries, indexPolicy);
+        synchronized (this)
+        {
+            final IndexBuffer[] old = indexes;
+            final IndexBuffer[] grown = new IndexBuffer[old.length + 1];
+            System.arraycopy(old, 0, grown, 0, old.length);
+            grown[old.length] = index;
+            indexes = grown;
+        }
+        return index;
+    }
+
+    void removeIndexBuffer(final IndexBuffer index)
+    {
+        synchronized (this)
+        {
+            final IndexBuffer[] old = indexes;
+            int at = -1;
+            for (int i = 0; i < old.length; i++)
+            {
+                if (old[i] == index)
+                {
+                    at = i;
+                }
+            }
+            if (at >= 0)
+            {
+                final IndexBuffer[] shrunk = new IndexBuffer[old.length - 1];
+                System.arraycopy(old, 0, shrunk, 0, at);
+                System.arraycopy(old, at + 1, shrunk, at, old.length - at - 1);
+                indexes = shrunk;
+            }
+        }
+        spaceBell.ring();
+    }
+
+    /**
+     * Reserves room for a frame of up to {@code maxFrameLength} bytes, waiting for readers under
+     * the lossless policy. The caller writes the frame at {@link #frameOffset(long)} and then
+     * calls {@link #commit}.
+     *
+     * @return the record's position, or -1 if the buffer was closed while waiting.
+     */
+    public long claim(final int maxFrameLength)
+    {
+        if (maxFrameLength < 0 || maxFrameLength > MAX_FRAME_LENGTH)
+        {
+            throw new IllegalArgumentException("frame length " + maxFrameLength + " outside 0.." + MAX_FRAME_LENGTH);
+        }
+        final int needed = align(HEADER_LENGTH + maxFrameLength);
+        long position = tail;
+        final int offset = (int)(position & mask);
+        if (offset + needed > capacity)
+        {
+            position += capacity - offset;
+        }
+        final long end = position + needed;
+        if (end > limit && !awaitSpace(position, end))
+        {
+            return -1;
+        }
+        if (policy == BufferPolicy.LOSSY)
+        {
+            buffer.putLongVolatile(tailIntentOffset, end);
+        }
+        claimedPosition = position;
+        claimedLength = maxFrameLength;
+        return position;
+    }
+
+    /**
+     * Publishes the claimed record's header. The record becomes visible to readers once an
+     * index entry that points to it is appended.
+     *
+     * @return the record's sequence number.
+     */
+    public long commit(
+        final long position, final int capturedLength, final int originalLength, final long timestampNs, final int linkType)
+    {
+        if (position != claimedPosition || capturedLength < 0 || capturedLength > claimedLength)
+        {
+            throw new IllegalStateException("commit of " + capturedLength + " B at " + position + " does not match claim");
+        }
+        final int offset = (int)(position & mask);
+        final int recordLength = align(HEADER_LENGTH + capturedLength);
+        final long sequence = nextSequence++;
+        buffer.putInt(offset + CAPTURED_LENGTH_OFFSET, capturedLength);
+        buffer.putInt(offset + ORIGINAL_LENGTH_OFFSET, Math.max(originalLength, capturedLength));
+        buffer.putLong(offset + SEQUENCE_OFFSET, sequence);
+        buffer.putLong(offset + TIMESTAMP_OFFSET, timestampNs);
+        buffer.putInt(offset + LINK_TYPE_OFFSET, linkType);
+        buffer.putInt(offset + RECORD_LENGTH_OFFSET, recordLength);
+        tail = position + recordLength;
+        claimedPosition = -1;
+        return sequence;
+    }
+
+    /**
+     * Copies one frame in: {@link #claim}, copy, {@link #commit}.
+     *
+     * @return the record's position, or -1 if the buffer was closed while waiting.
+     */
+    public long append(
+        final DirectBuffer src,
+        final int srcOffset,
+        final int length,
+        final int originalLength,
+        final long timestampNs,
+        final int linkType)
+    {
+        final long position = claim(length);
+        if (position >= 0)
+        {
+            buffer.putBytes(frameOffset(position), src, srcOffset, length);
+            commit(position, length, originalLength, timestampNs, linkType);
+        }
+        return position;
+    }
+
+    /** Sequence number the next committed record will get; also the count of records so far. */
+    public long nextSequence()
+    {
+        return nextSequence;
+    }
+
+    // ---- reader side ------------------------------------------------------------------
+
+    public long sequence(final long position)
+    {
+        return buffer.getLong((int)(position & mask) + SEQUENCE_OFFSET);
+    }
+
+    /** Captured length, clamped so that even a torn header keeps copies in bounds. */
+    public int capturedLength(final long position)
+    {
+        final int length = buffer.getInt((int)(position & mask) + CAPTURED_LENGTH_OFFSET);
+        return length < 0 ? 0 : Math.min(length, MAX_FRAME_LENGTH);
+    }
+
+    public int originalLength(final long position)
+    {
+        return buffer.getInt((int)(position & mask) + ORIGINAL_LENGTH_OFFSET);
+    }
+
+    public long timestampNs(final long position)
+    {
+        return buffer.getLong((int)(position & mask) + TIMESTAMP_OFFSET);
+    }
+
+    public int linkType(final long position)
+    {
+        return buffer.getInt((int)(position & mask) + LINK_TYPE_OFFSET);
+    }
+
+    /** Copies frame bytes {@code [from, from + length)} of a record; bounds are the caller's. */
+    public void copyFrame(
+        final long position, final int from, final MutableDirectBuffer dst, final int dstOffset, final int length)
+    {
+        dst.putBytes(dstOffset, buffer, (int)(position & mask) + HEADER_LENGTH + from, length);
+    }
+
+    /**
+     * True while the record at {@code position} has not been touched by a later lap. Call it
+     * after copying: it orders the copy's loads before the check.
+     */
+    public boolean isIntact(final long position)
+    {
+        if (policy == BufferPolicy.LOSSLESS)
+        {
+            return true;
+        }
+        java.lang.invoke.VarHandle.loadLoadFence();
+        return buffer.getLongVolatile(tailIntentOffset) - capacity <= position;
+    }
+
+    /** Readers ring this after releasing space, so a waiting lossless producer rechecks. */
+    Doorbell spaceBell()
+    {
+        return spaceBell;
+    }
+
+    /** Stops producer waits; a producer blocked in {@link #claim} returns -1. */
+    public void close()
+    {
+        closed = true;
+        spaceBell.ring();
+    }
+
+    public boolean isClosed()
+    {
+        return closed;
+    }
+
+    private boolean awaitSpace(final long start, final long end)
+    {
+        while (true)
+        {
+            final long ticket = spaceBell.prepare();
+            try
+            {
+                final long needed = lowestNeededPosition(start);
+                limit = needed + capacity;
+                if (end <= limit)
+                {
+                    return true;
+                }
+                if (closed)
+                {
+                    return false;
+                }
+                spaceBell.await(ticket, WAIT_SLICE_NS);
+            }
+            finally
+            {
+                spaceBell.finish();
+            }
+        }
+    }
+
+    private long lowestNeededPosition(final long start)
+    {
+        long lowest = start;
+        for (final IndexBuffer index : indexes)
+        {
+            lowest = Math.min(lowest, index.lowestNeededDataPosition(start));
+        }
+        return lowest;
+    }
+
+    static int align(final int length)
+    {
+        return (length + RECORD_ALIGNMENT - 1) & -RECORD_ALIGNMENT;
+    }
+}

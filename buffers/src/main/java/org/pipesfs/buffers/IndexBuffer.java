@@ -1,0 +1,361 @@
+package org.pipesfs.buffers;
+
+import org.agrona.BitUtil;
+import org.agrona.concurrent.UnsafeBuffer;
+
+import java.lang.invoke.VarHandle;
+import java.nio.ByteBuffer;
+
+/**
+ * IBuf: one node's ring of fixed-size index entries, each pointing at a record in the shared
+ * {@link DataBuffer}. A node narrows its view of a frame (say, from the IP header to the
+ * payload) by writing a new entry with another view offset and length, never by copying bytes.
+ *
+ * <pre>
+ * One entry, 32 bytes:
+ *   0                   4                   8
+ *   +---------------------------------------+
+ *   |         data (DBuf) position          |
+ *   +---------------------------------------+  8
+ *   |         data (DBuf) sequence          |
+ *   +-------------------+-------------------+ 16
+ *   |    view offset    |    view length    |
+ *   +-------------------+-------------------+ 24
+ *   |     class tag     |     (reserved)    |
+ *   +-------------------+-------------------+ 32
+ *
+ * The ring:
+ *   +-------------------------------+------------------+------------------+
+ *   | entries (capacity, 2^n)       | tail intent, pad | tail, pad        |
+ *   +-------------------------------+------------------+------------------+
+ * </pre>
+ *
+ * Entry indexes are monotonically increasing longs. Entries are appended in the order of the
+ * data positions they point at, because one producer thread writes the DBuf and every IBuf fed
+ * from it; that order is what lets the lossless policy track a reader by its next entry alone.
+ *
+ * <p>Thread rules: a single writer, the producer thread of the {@link DataBuffer}, calls
+ * {@link #append}, {@link #splice}/{@link #unsplice} targets' appends and {@link #end}. Any
+ * number of {@link IndexReader}s on any threads read; they open and close at any time.
+ * Splicing ({@code ln -s}) forwards every appended entry to the target rings as well: only
+ * index entries move. A target skips an entry whose data sequence it already holds, so a
+ * frame reached through two linked sources appears once.
+ */
+public final class IndexBuffer implements AutoCloseable
+{
+    public static final int DATA_POSITION_OFFSET = 0;
+    public static final int DATA_SEQUENCE_OFFSET = 8;
+    public static final int VIEW_OFFSET_OFFSET = 16;
+    public static final int VIEW_LENGTH_OFFSET = 20;
+    public static final int CLASS_TAG_OFFSET = 24;
+    public static final int ENTRY_LENGTH = 32;
+    public static final int MIN_ENTRIES = 64;
+
+    private static final int PADDED_COUNTER = 128;
+    private static final long WAIT_SLICE_NS = 1_000_000L;
+    private static final IndexReader[] NO_READERS = new IndexReader[0];
+    private static final IndexBuffer[] NO_TARGETS = new IndexBuffer[0];
+
+    private final DataBuffer data;
+    private final UnsafeBuffer entries;
+    private final int capacity;
+    private final int mask;
+    private final int tailIntentOffset;
+    private final int tailOffset;
+    private final BufferPolicy policy;
+    private final Doorbell dataBell = new Doorbell();
+
+    private volatile IndexReader[] readers = NO_READERS;
+    private volatile IndexBuffer[] targets = NO_TARGETS;
+    private volatile boolean ended;
+    private volatile boolean closed;
+
+    // written by the producer only; read racily by stats after a volatile read of the tail
+    private long tail;
+    private long limit;
+    private long lastSequence = -1;
+    private long bytesOut;
+    // written under this object's lock when readers close
+    private long droppedByClosedReaders;
+
+    IndexBuffer(final DataBuffer data, final int entryCount, final BufferPolicy policy)
+    {
+        this.data = data;
+        this.policy = policy;
+        this.capacity = BitUtil.findNextPositivePowerOfTwo(Math.max(entryCount, MIN_ENTRIES));
+        this.mask = capacity - 1;
+        this.tailIntentOffset = capacity * ENTRY_LENGTH;
+        this.tailOffset = tailIntentOffset + PADDED_COUNTER;
+        this.entries = new UnsafeBuffer(ByteBuffer.allocateDirect(tailOffset + PADDED_COUNTER));
+        this.limit = policy == BufferPolicy.LOSSY ? Long.MAX_VALUE : capacity;
+    }
+
+    public DataBuffer data()
+    {
+        return data;
+    }
+
+    public int capacity()
+    {
+        return capacity;
+    }
+
+    public BufferPolicy policy()
+    {
+        return policy;
+    }
+
+    /**
+     * Appends one entry and forwards it to spliced targets. Under the lossless policy it waits
+     * for the slowest reader of this ring.
+     *
+     * @return false if the ring was closed or its data buffer closed while waiting.
+     */
+    public boolean append(
+        final long dataPosition, final long dataSequence, final int viewOffset, final int viewLength, final int classTag)
+    {
+        if (closed)
+        {
+            return false;
+        }
+        if (dataSequence == lastSequence)
+        {
+            return true;
+        }
+        final long index = tail;
+        if (index >= limit && !awaitSpace(index))
+        {
+            return false;
+        }
+        final int offset = (int)(index & mask) * ENTRY_LENGTH;
+        if (policy == BufferPolicy.LOSSY)
+        {
+            entries.putLongOrdered(tailIntentOffset, index + 1);
+            VarHandle.storeStoreFence();
+        }
+        entries.putLong(offset + DATA_POSITION_OFFSET, dataPosition);
+        entries.putLong(offset + DATA_SEQUENCE_OFFSET, dataSequence);
+        entries.putInt(offset + VIEW_OFFSET_OFFSET, viewOffset);
+        entries.putInt(offset + VIEW_LENGTH_OFFSET, viewLength);
+        entries.putInt(offset + CLASS_TAG_OFFSET, classTag);
+        lastSequence = dataSequence;
+        bytesOut += viewLength;
+        tail = index + 1;
+        entries.putLongVolatile(tailOffset, index + 1);
+        dataBell.ring();
+
+        final IndexBuffer[] spliced = targets;
+        for (final IndexBuffer target : spliced)
+        {
+            target.append(dataPosition, dataSequence, viewOffset, viewLength, classTag);
+        }
+        return true;
+    }
+
+    /** Feeds every entry appended from now on into {@code target} too (fan-in at the target). */
+    public void splice(final IndexBuffer target)
+    {
+        synchronized (this)
+        {
+            final IndexBuffer[] old = targets;
+            final IndexBuffer[] grown = new IndexBuffer[old.length + 1];
+            System.arraycopy(old, 0, grown, 0, old.length);
+            grown[old.length] = target;
+            targets = grown;
+        }
+    }
+
+    /** Stops feeding {@code target}; returns whether it was spliced. */
+    public boolean unsplice(final IndexBuffer target)
+    {
+        synchronized (this)
+        {
+            final IndexBuffer[] old = targets;
+            for (int i = 0; i < old.length; i++)
+            {
+                if (old[i] == target)
+                {
+                    final IndexBuffer[] shrunk = new IndexBuffer[old.length - 1];
+                    System.arraycopy(old, 0, shrunk, 0, i);
+                    System.arraycopy(old, i + 1, shrunk, i, old.length - i - 1);
+                    targets = shrunk;
+                    return true;
+                }
+            }
+            return false;
+        }
+    }
+
+    /** Marks end of stream: readers that have drained the ring then read end-of-file. */
+    public void end()
+    {
+        ended = true;
+        dataBell.ring();
+    }
+
+    /** Ends the stream and stops counting this ring's readers in the lossless policy. */
+    public void close()
+    {
+        closed = true;
+        end();
+        data.removeIndexBuffer(this);
+    }
+
+    public boolean isEnded()
+    {
+        return ended;
+    }
+
+    /** Opens a reader positioned at the live tail: it sees every entry appended after this. */
+    public IndexReader newReader()
+    {
+        synchronized (this)
+        {
+            final IndexReader reader = new IndexReader(this, tailVolatile());
+            final IndexReader[] old = readers;
+            final IndexReader[] grown = new IndexReader[old.length + 1];
+            System.arraycopy(old, 0, grown, 0, old.length);
+            grown[old.length] = reader;
+            readers = grown;
+            return reader;
+        }
+    }
+
+    void removeReader(final IndexReader reader)
+    {
+        synchronized (this)
+        {
+            final IndexReader[] old = readers;
+            for (int i = 0; i < old.length; i++)
+            {
+                if (old[i] == reader)
+                {
+                    final IndexReader[] shrunk = new IndexReader[old.length - 1];
+                    System.arraycopy(old, 0, shrunk, 0, i);
+                    System.arraycopy(old, i + 1, shrunk, i, old.length - i - 1);
+                    readers = shrunk;
+                    droppedByClosedReaders += reader.dropped();
+                    break;
+                }
+            }
+        }
+        data.spaceBell().ring();
+    }
+
+    // ---- counters for .stats -----------------------------------------------------------
+
+    /** Entries appended so far (elements out of this node). */
+    public long elementsOut()
+    {
+        return tailVolatile();
+    }
+
+    public long bytesOut()
+    {
+        tailVolatile();
+        return bytesOut;
+    }
+
+    public int readerCount()
+    {
+        return readers.length;
+    }
+
+    /** Elements lost to lapping, summed over open and closed readers. */
+    public long dropped()
+    {
+        long total;
+        synchronized (this)
+        {
+            total = droppedByClosedReaders;
+        }
+        for (final IndexReader reader : readers)
+        {
+            total += reader.dropped();
+        }
+        return total;
+    }
+
+    // ---- used by IndexReader -----------------------------------------------------------
+
+    long tailVolatile()
+    {
+        return entries.getLongVolatile(tailOffset);
+    }
+
+    /** Lowest entry index a lossy reader may still trust; everything below may be torn. */
+    long oldestIntact()
+    {
+        if (policy == BufferPolicy.LOSSLESS)
+        {
+            return Long.MIN_VALUE;
+        }
+        VarHandle.loadLoadFence();
+        return entries.getLongVolatile(tailIntentOffset) - capacity;
+    }
+
+    UnsafeBuffer entries()
+    {
+        return entries;
+    }
+
+    int entryOffset(final long index)
+    {
+        return (int)(index & mask) * ENTRY_LENGTH;
+    }
+
+    Doorbell dataBell()
+    {
+        return dataBell;
+    }
+
+    /**
+     * Lowest data position an open reader of this ring still needs, or {@code none} if no
+     * reader holds an unread entry. Producer thread only.
+     */
+    long lowestNeededDataPosition(final long none)
+    {
+        long lowest = none;
+        final long oldest = tail - capacity;
+        for (final IndexReader reader : readers)
+        {
+            final long cursor = Math.max(reader.cursor(), oldest);
+            if (cursor < tail)
+            {
+                lowest = Math.min(lowest, entries.getLong(entryOffset(cursor) + DATA_POSITION_OFFSET));
+            }
+        }
+        return lowest;
+    }
+
+    private boolean awaitSpace(final long index)
+    {
+        final Doorbell bell = data.spaceBell();
+        while (true)
+        {
+            final long ticket = bell.prepare();
+            try
+            {
+                long lowest = index;
+                for (final IndexReader reader : readers)
+                {
+                    lowest = Math.min(lowest, reader.cursor());
+                }
+                limit = lowest + capacity;
+                if (index < limit)
+                {
+                    return true;
+                }
+                if (closed || data.isClosed())
+                {
+                    return false;
+                }
+                bell.await(ticket, WAIT_SLICE_NS);
+            }
+            finally
+            {
+                bell.finish();
+            }
+        }
+    }
+}

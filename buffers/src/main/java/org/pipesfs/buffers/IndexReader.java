@@ -1,0 +1,208 @@
+package org.pipesfs.buffers;
+
+import org.agrona.MutableDirectBuffer;
+import org.agrona.concurrent.UnsafeBuffer;
+
+import java.util.function.BooleanSupplier;
+
+/**
+ * One independent cursor on an {@link IndexBuffer}: an open pipe file. It renders whole
+ * elements into the caller's buffer, which is the only copy of the bytes after the producer's.
+ * An element larger than the caller's buffer is split across consecutive reads.
+ *
+ * <p>Under the lossy policy a reader may be lapped. It checks after each copy, as Agrona's
+ * BroadcastReceiver does, and never hands out torn bytes: a lapped reader skips to the live
+ * tail and adds exactly the number of elements it skipped to {@link #dropped()}. (The one
+ * exception is an element already split across reads: its first part has been handed out
+ * before the rest was overwritten; the element still counts as dropped.)
+ *
+ * <p>Thread rules: one thread at a time uses a reader (FUSE serialises reads on one open file
+ * by holding the handle); {@link #dropped()} and {@link #cursor()} may be read from any
+ * thread. {@link #close()} releases everything the reader held: a lossless producer stops
+ * waiting for it at once.
+ */
+public final class IndexReader implements AutoCloseable
+{
+    private final IndexBuffer index;
+    private final DataBuffer data;
+    private final UnsafeBuffer entries;
+    private final BooleanSupplier readable = this::isReadable;
+
+    private volatile long cursor;
+    private volatile long dropped;
+    private volatile boolean closed;
+    private int partial;
+
+    IndexReader(final IndexBuffer index, final long cursor)
+    {
+        this.index = index;
+        this.data = index.data();
+        this.entries = index.entries();
+        this.cursor = cursor;
+    }
+
+    /**
+     * Renders as many whole elements as fit into {@code dst[offset, offset + length)}, or part
+     * of one element if even one does not fit. Never blocks.
+     *
+     * @return bytes written; 0 if nothing is available (see {@link #isEnded()}).
+     */
+    public int read(final MutableDirectBuffer dst, final int offset, final int length, final ElementFormat format)
+    {
+        return copy(dst, offset, length, format, true);
+    }
+
+    /** Like {@link #read} but leaves the cursor where it was. */
+    public int peek(final MutableDirectBuffer dst, final int offset, final int length, final ElementFormat format)
+    {
+        return copy(dst, offset, length, format, false);
+    }
+
+    /** True once the stream has ended and this reader has drained it. */
+    public boolean isEnded()
+    {
+        return index.isEnded() && cursor >= index.tailVolatile();
+    }
+
+    /** True if a read would return data now, or the stream has ended. */
+    public boolean isReadable()
+    {
+        return closed || cursor < index.tailVolatile() || index.isEnded();
+    }
+
+    /**
+     * Waits up to {@code timeoutNs} for data or end of stream.
+     *
+     * @return whether a read would now return data or end of stream.
+     */
+    public boolean await(final long timeoutNs)
+    {
+        if (readable.getAsBoolean())
+        {
+            return true;
+        }
+        final Doorbell bell = index.dataBell();
+        final long ticket = bell.prepare();
+        try
+        {
+            if (!readable.getAsBoolean())
+            {
+                bell.await(ticket, timeoutNs);
+            }
+        }
+        finally
+        {
+            bell.finish();
+        }
+        return readable.getAsBoolean();
+    }
+
+    /** Elements this reader lost to lapping. */
+    public long dropped()
+    {
+        return dropped;
+    }
+
+    /** Index of the next entry this reader will read. */
+    public long cursor()
+    {
+        return cursor;
+    }
+
+    /** Entries appended but not yet read by this reader. */
+    public long backlog()
+    {
+        return Math.max(0, index.tailVolatile() - cursor);
+    }
+
+    public void close()
+    {
+        if (!closed)
+        {
+            closed = true;
+            index.removeReader(this);
+            index.dataBell().ring();
+        }
+    }
+
+    private int copy(
+        final MutableDirectBuffer dst, final int offset, final int length, final ElementFormat format, final boolean consume)
+    {
+        if (closed)
+        {
+            return 0;
+        }
+        long next = cursor;
+        int part = partial;
+        long lost = 0;
+        int written = 0;
+        final long tail = index.tailVolatile();
+
+        while (next < tail && written < length)
+        {
+            if (next < index.oldestIntact())
+            {
+                lost += tail - next;
+                next = tail;
+                part = 0;
+                break;
+            }
+            final int entry = index.entryOffset(next);
+            final long position = entries.getLong(entry + IndexBuffer.DATA_POSITION_OFFSET);
+            final long sequence = entries.getLong(entry + IndexBuffer.DATA_SEQUENCE_OFFSET);
+            final int viewOffset = entries.getInt(entry + IndexBuffer.VIEW_OFFSET_OFFSET);
+            final int viewLength = entries.getInt(entry + IndexBuffer.VIEW_LENGTH_OFFSET);
+            if (next < index.oldestIntact())
+            {
+                continue;
+            }
+
+            final int elementLength = format.length(data, position, viewOffset, viewLength);
+            final int remaining = elementLength - part;
+            final int room = length - written;
+            if (remaining > room && written > 0)
+            {
+                break;
+            }
+            final int chunk = Math.min(remaining, room);
+            if (!data.isIntact(position) || data.sequence(position) != sequence)
+            {
+                lost++;
+                next++;
+                part = 0;
+                continue;
+            }
+            format.copy(data, position, viewOffset, viewLength, part, dst, offset + written, chunk);
+            if (!data.isIntact(position) || data.sequence(position) != sequence)
+            {
+                lost++;
+                next++;
+                part = 0;
+                continue;
+            }
+            written += chunk;
+            if (chunk < remaining)
+            {
+                part += chunk;
+                break;
+            }
+            part = 0;
+            next++;
+        }
+
+        if (consume)
+        {
+            partial = part;
+            if (lost != 0)
+            {
+                dropped += lost;
+            }
+            if (next != cursor)
+            {
+                cursor = next;
+                data.spaceBell().ring();
+            }
+        }
+        return written;
+    }
+}

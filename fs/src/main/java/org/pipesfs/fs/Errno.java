@@ -1,0 +1,26 @@
+package org.pipesfs.fs;
+
+/** The Linux errno values the FUSE layer returns, negated at the call site. */
+final class Errno
+{
+    static final int ENOENT = 2;
+    static final int EINTR = 4;
+    static final int EBADF = 9;
+    static final int EAGAIN = 11;
+    static final int EACCES = 13;
+    static final int EBUSY = 16;
+    static final int EEXIST = 17;
+    static final int ENOTDIR = 20;
+    static final int EISDIR = 21;
+    static final int EINVAL = 22;
+    static final int ESPIPE = 29;
+    static final int EROFS = 30;
+    static final int ENAMETOOLONG = 36;
+    static final int ENOTEMPTY = 39;
+    static final int ELOOP = 40;
+    static final int EOPNOTSUPP = 95;
+
+    private Errno()
+    {
+    }
+}

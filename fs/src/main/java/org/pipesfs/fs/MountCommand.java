@@ -1,0 +1,237 @@
+package org.pipesfs.fs;
+
+import jnr.posix.POSIX;
+import jnr.posix.POSIXFactory;
+import org.pipesfs.buffers.BufferPolicy;
+import org.pipesfs.buffers.DataBuffer;
+import org.pipesfs.filters.NodeGraph;
+import org.pipesfs.nic.FrameSource;
+import org.pipesfs.nic.Sources;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+import java.io.File;
+import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code pipesfs mount}: builds the buffers, graph and source, then serves the mount. Like
+ * sshfs it returns once the mount is ready and serves from a detached child process; with
+ * {@code -f} it serves in the foreground, where SIGINT or SIGTERM unmounts cleanly.
+ */
+@Command(name = "mount", mixinStandardHelpOptions = true, description = "Mount PipesFS on MOUNTPOINT.")
+final class MountCommand implements Callable<Integer>
+{
+    @Option(names = "--source", paramLabel = "SPEC", description = "synthetic[:count=N][:rate=PPS][:seed=S] (default synthetic)")
+    String source = "synthetic";
+
+    @Option(names = "--policy", paramLabel = "lossless|lossy", description = "loss policy (default lossless)")
+    String policy = "lossless";
+
+    @Option(names = "--buffer", paramLabel = "SIZE", description = "shared data buffer size, e.g. 64M (default 64M)")
+    String buffer = "64M";
+
+    @Option(names = "-f", description = "serve in the foreground")
+    boolean foreground;
+
+    @Option(names = "-o", paramLabel = "OPT", description = "FUSE mount option, passed through (e.g. allow_other)")
+    List<String> fuseOptions = new ArrayList<>();
+
+    @Option(names = "--log", paramLabel = "FILE", description = "log file of a background mount (default /tmp/pipesfs-<dir>.log)")
+    Path log;
+
+    @Parameters(paramLabel = "MOUNTPOINT")
+    Path mountPoint;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    public Integer call() throws Exception
+    {
+        final Path dir = mountPoint.toAbsolutePath().normalize();
+        if (!Files.isDirectory(dir))
+        {
+            return fail("mount point " + dir + " is not a directory");
+        }
+        if (MountPoints.isFuseMount(dir))
+        {
+            return fail(dir + " is already mounted");
+        }
+        final BufferPolicy bufferPolicy;
+        final int bufferBytes;
+        final FrameSource frames;
+        try
+        {
+            bufferPolicy = BufferPolicy.parse(policy);
+            bufferBytes = parseSize(buffer);
+            frames = Sources.open(source);
+        }
+        catch (final IllegalArgumentException ex)
+        {
+            return fail(ex.getMessage());
+        }
+        if (!foreground)
+        {
+            frames.close();
+            return serveInBackground(dir);
+        }
+        return serve(dir, frames, bufferPolicy, bufferBytes);
+    }
+
+    private int serve(final Path dir, final FrameSource frames, final BufferPolicy bufferPolicy, final int bufferBytes)
+    {
+        final DataBuffer data = new DataBuffer(bufferBytes, bufferPolicy);
+        final NodeGraph graph = new NodeGraph(data, bufferPolicy, NodeGraph.DEFAULT_INDEX_ENTRIES);
+        final SourcePump pump = new SourcePump(frames, graph);
+        final POSIX posix = POSIXFactory.getPOSIX();
+        final PipesFs fs = new PipesFs(graph, pump, posix.getuid(), posix.getgid());
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> unmountOnSignal(fs, pump, dir), "pipesfs-shutdown"));
+        pump.start();
+        try
+        {
+            fs.mount(dir, true, false, mountOptions());
+        }
+        catch (final RuntimeException ex)
+        {
+            pump.close();
+            return fail("cannot mount " + dir + ": " + rootCause(ex));
+        }
+        fs.shutdown();
+        pump.close();
+        return 0;
+    }
+
+    /** SIGINT/SIGTERM in the foreground: end reads, unmount, and wait until the kernel agrees. */
+    private static void unmountOnSignal(final PipesFs fs, final SourcePump pump, final Path dir)
+    {
+        if (!MountPoints.isFuseMount(dir))
+        {
+            return;
+        }
+        fs.shutdown();
+        try
+        {
+            new ProcessBuilder("fusermount", "-u", "-z", dir.toString()).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD).start().waitFor();
+        }
+        catch (final Exception ex)
+        {
+            System.err.println("pipesfs: fusermount failed: " + ex.getMessage());
+        }
+        MountPoints.await(dir, false, 5_000);
+        pump.close();
+    }
+
+    private String[] mountOptions()
+    {
+        final List<String> options = new ArrayList<>();
+        options.add("-o");
+        options.add("direct_io,fsname=pipesfs,subtype=pipesfs,max_read=131072,big_writes");
+        for (final String option : fuseOptions)
+        {
+            options.add("-o");
+            options.add(option.contains("allow_other") ? option + ",default_permissions" : option);
+        }
+        return options.toArray(new String[0]);
+    }
+
+    /** Re-runs this command with {@code -f} in a detached child and returns once it has mounted. */
+    private int serveInBackground(final Path dir) throws Exception
+    {
+        final Path logFile = log != null ? log : Path.of("/tmp", "pipesfs-" + dir.toString().replace('/', '_') + ".log");
+        final List<String> command = new ArrayList<>();
+        command.add("setsid");
+        command.add(ProcessHandle.current().info().command().orElse("java"));
+        command.addAll(ManagementFactory.getRuntimeMXBean().getInputArguments());
+        command.add("-cp");
+        command.add(System.getProperty("java.class.path"));
+        command.add(PipesFsCommand.class.getName());
+        command.add("mount");
+        command.add("-f");
+        final List<String> original = spec.commandLine().getParseResult().originalArgs();
+        command.addAll(original.subList(original.indexOf("mount") + 1, original.size()));
+        final Process child = new ProcessBuilder(command)
+            .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
+            .redirectErrorStream(true)
+            .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()))
+            .start();
+        final long deadline = System.currentTimeMillis() + 60_000;
+        while (System.currentTimeMillis() < deadline)
+        {
+            if (MountPoints.isFuseMount(dir))
+            {
+                return 0;
+            }
+            if (!child.isAlive())
+            {
+                System.err.print(tail(logFile));
+                return child.exitValue() == 0 ? 1 : child.exitValue();
+            }
+            Thread.sleep(20);
+        }
+        child.destroy();
+        return fail("mount did not become ready within 60 s; see " + logFile);
+    }
+
+    private static String tail(final Path logFile)
+    {
+        try
+        {
+            final List<String> lines = Files.readAllLines(logFile);
+            return String.join("\n", lines.subList(Math.max(0, lines.size() - 20), lines.size())) + "\n";
+        }
+        catch (final Exception ex)
+        {
+            return "";
+        }
+    }
+
+    static int parseSize(final String text)
+    {
+        final String s = text.trim().toUpperCase(Locale.ROOT).replace("IB", "").replace("B", "");
+        long multiplier = 1;
+        String digits = s;
+        if (s.endsWith("K") || s.endsWith("M") || s.endsWith("G"))
+        {
+            multiplier = s.endsWith("K") ? 1L << 10 : s.endsWith("M") ? 1L << 20 : 1L << 30;
+            digits = s.substring(0, s.length() - 1);
+        }
+        final long bytes;
+        try
+        {
+            bytes = Long.parseLong(digits) * multiplier;
+        }
+        catch (final NumberFormatException ex)
+        {
+            throw new IllegalArgumentException("bad --buffer size '" + text + "': use e.g. 64M or 1G");
+        }
+        if (bytes < DataBuffer.MIN_CAPACITY || bytes > (1L << 30))
+        {
+            throw new IllegalArgumentException("--buffer must be between 1M and 1G, not " + text);
+        }
+        return (int)bytes;
+    }
+
+    private static String rootCause(final Throwable t)
+    {
+        Throwable cause = t;
+        while (cause.getCause() != null)
+        {
+            cause = cause.getCause();
+        }
+        return String.valueOf(cause.getMessage());
+    }
+
+    private static int fail(final String message)
+    {
+        System.err.println("pipesfs: " + message);
+        return 2;
+    }
+}

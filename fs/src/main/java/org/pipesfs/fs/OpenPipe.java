@@ -1,0 +1,99 @@
+package org.pipesfs.fs;
+
+import org.agrona.concurrent.UnsafeBuffer;
+import org.pipesfs.buffers.ElementFormat;
+import org.pipesfs.buffers.IndexReader;
+import org.pipesfs.nic.pcap.PcapFormat;
+import org.pipesfs.nic.pcap.PcapRecordFormat;
+
+/**
+ * One open() of {@code all} or {@code all.pcap}: an independent reader at the live head of
+ * the node's stream. Reads block in short slices until at least one element is there, so
+ * that an interrupted or unmounted read ends promptly. Used by one FUSE thread at a time.
+ */
+final class OpenPipe implements OpenFile
+{
+    /** How long one wait lasts before the read checks for interrupts again. */
+    static final long WAIT_SLICE_NS = 20_000_000L;
+
+    private final IndexReader reader;
+    private final ElementFormat format;
+    private final boolean nonBlocking;
+    private final UnsafeBuffer target = new UnsafeBuffer(0, 0);
+    private final UnsafeBuffer pcapHeader;
+    private int headerSent;
+
+    private OpenPipe(final IndexReader reader, final ElementFormat format, final int linkType, final boolean nonBlocking)
+    {
+        this.reader = reader;
+        this.format = format;
+        this.nonBlocking = nonBlocking;
+        if (format instanceof PcapRecordFormat)
+        {
+            pcapHeader = new UnsafeBuffer(new byte[PcapFormat.GLOBAL_HEADER_LENGTH]);
+            PcapFormat.writeGlobalHeader(pcapHeader, 0, linkType);
+        }
+        else
+        {
+            pcapHeader = null;
+            headerSent = 0;
+        }
+    }
+
+    static OpenPipe raw(final IndexReader reader, final boolean nonBlocking)
+    {
+        return new OpenPipe(reader, ElementFormat.VIEW, 0, nonBlocking);
+    }
+
+    static OpenPipe pcap(final IndexReader reader, final int linkType, final boolean nonBlocking)
+    {
+        return new OpenPipe(reader, new PcapRecordFormat(), linkType, nonBlocking);
+    }
+
+    /**
+     * Fills {@code size} bytes at native {@code address} with whole elements (the pcap global
+     * header first, on all.pcap). Returns bytes, 0 at end of stream, or a negated errno.
+     */
+    public int read(final long address, final int size, final long offset, final MountState mount)
+    {
+        target.wrap(address, size);
+        int written = 0;
+        if (pcapHeader != null && headerSent < PcapFormat.GLOBAL_HEADER_LENGTH)
+        {
+            final int n = Math.min(size, PcapFormat.GLOBAL_HEADER_LENGTH - headerSent);
+            target.putBytes(0, pcapHeader, headerSent, n);
+            headerSent += n;
+            written = n;
+            if (written == size)
+            {
+                return written;
+            }
+        }
+        while (true)
+        {
+            final int n = reader.read(target, written, size - written, format);
+            if (n > 0 || written > 0)
+            {
+                return written + n;
+            }
+            if (reader.isEnded() || mount.isClosing())
+            {
+                return 0;
+            }
+            if (nonBlocking)
+            {
+                return -Errno.EAGAIN;
+            }
+            if (FuseInterrupts.interrupted())
+            {
+                return -Errno.EINTR;
+            }
+            reader.await(WAIT_SLICE_NS);
+        }
+    }
+
+    public void close()
+    {
+        reader.close();
+    }
+}

@@ -1,0 +1,36 @@
+package org.pipesfs.fs;
+
+import org.pipesfs.buffers.IndexBuffer;
+import org.pipesfs.filters.Node;
+import org.pipesfs.nic.FrameSource;
+
+/** Renders a node's {@code .stats}: {@code key value} lines, one counter per line (SPEC §3). */
+final class StatsText
+{
+    private StatsText()
+    {
+    }
+
+    static String render(final Node node, final SourcePump pump)
+    {
+        final IndexBuffer out = node.output();
+        final StringBuilder text = new StringBuilder(256)
+            .append("filter ").append(node.filter()).append('\n')
+            .append("elements_in ").append(node.elementsIn()).append('\n')
+            .append("elements_out ").append(out.elementsOut()).append('\n')
+            .append("bytes_out ").append(out.bytesOut()).append('\n')
+            .append("readers ").append(out.readerCount()).append('\n')
+            .append("dropped ").append(out.dropped()).append('\n')
+            .append("writers ").append(0).append('\n');
+        if (pump != null)
+        {
+            final FrameSource source = pump.source();
+            text.append("source ").append(source.describe()).append('\n')
+                .append("packets ").append(source.packets()).append('\n')
+                .append("bytes ").append(source.bytes()).append('\n')
+                .append("state ").append(pump.state().name().toLowerCase(java.util.Locale.ROOT)).append('\n')
+                .append("policy ").append(out.policy().name().toLowerCase(java.util.Locale.ROOT)).append('\n');
+        }
+        return text.toString();
+    }
+}

@@ -1,0 +1,39 @@
+package org.pipesfs.nic;
+
+import org.pipesfs.buffers.DataBuffer;
+import org.pipesfs.buffers.FrameSink;
+
+/**
+ * A NIC generator: writes frames once into {@link DataBuffer} slots and hands each committed
+ * record to a {@link FrameSink}. Sources are driven by one producer thread, which calls
+ * {@link #poll} in a loop; a source never starts threads of its own.
+ */
+public interface FrameSource extends AutoCloseable
+{
+    /** Returned by {@link #poll} once a finite source has produced its last frame. */
+    int END = -1;
+
+    /**
+     * Produces up to {@code limit} frames.
+     *
+     * @return frames produced (0 if none are due yet, e.g. rate-limited), or {@link #END}.
+     */
+    int poll(DataBuffer data, FrameSink sink, int limit);
+
+    /** The pcap link type of the frames, for the pcap global header. */
+    int linkType();
+
+    /** Human-readable source description for {@code .stats}, e.g. {@code synthetic:seed=1}. */
+    String describe();
+
+    /** Frames produced so far. */
+    long packets();
+
+    /** Frame bytes produced so far. */
+    long bytes();
+
+    @Override
+    default void close()
+    {
+    }
+}
