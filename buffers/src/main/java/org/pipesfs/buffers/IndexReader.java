@@ -186,8 +186,14 @@ public final class IndexReader implements AutoCloseable
                 part += chunk;
                 break;
             }
-            part = 0;
             next++;
+            if (part != 0)
+            {
+                // The tail of a split element ends its read, so a read holds either whole
+                // elements or one piece of a single element.
+                part = 0;
+                break;
+            }
         }
 
         if (consume)
