@@ -1,0 +1,110 @@
+package org.pipesfs.fs;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A real PipesFS mount in a fresh temp directory, served by a child JVM in the foreground.
+ * Closing it always unmounts, ends the server and removes the directory, even after a
+ * failed test.
+ */
+final class FuseMount implements AutoCloseable
+{
+    final Path dir;
+    final Process server;
+    final Path log;
+
+    private FuseMount(final Path dir, final Process server, final Path log)
+    {
+        this.dir = dir;
+        this.server = server;
+        this.log = log;
+    }
+
+    static FuseMount start(final String... options) throws Exception
+    {
+        final Path dir = Files.createTempDirectory("pipesfs-mnt");
+        final Path log = Files.createTempFile("pipesfs-server", ".log");
+        final List<String> args = new ArrayList<>(List.of("mount", "-f"));
+        args.addAll(List.of(options));
+        args.add(dir.toString());
+        final Process server = new ProcessBuilder(Shell.pipesfs(args.toArray(new String[0])))
+            .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        final FuseMount mount = new FuseMount(dir, server, log);
+        final long deadline = System.currentTimeMillis() + 30_000;
+        while (!MountPoints.isFuseMount(dir))
+        {
+            if (!server.isAlive() || System.currentTimeMillis() > deadline)
+            {
+                mount.close();
+                throw new AssertionError("server did not mount: " + Files.readString(log));
+            }
+            Thread.sleep(20);
+        }
+        return mount;
+    }
+
+    Path path(final String name)
+    {
+        return dir.resolve(name);
+    }
+
+    String stats() throws IOException
+    {
+        return Files.readString(path(".stats"));
+    }
+
+    long stat(final String key) throws IOException
+    {
+        for (final String line : stats().split("\n"))
+        {
+            final String[] kv = line.split(" ", 2);
+            if (kv[0].equals(key))
+            {
+                return Long.parseLong(kv[1].trim());
+            }
+        }
+        throw new AssertionError("no " + key + " in .stats");
+    }
+
+    /** Unmounts with fusermount and returns the server's exit code. */
+    int unmount() throws Exception
+    {
+        new ProcessBuilder("fusermount", "-u", "-z", dir.toString()).inheritIO().start().waitFor();
+        if (!server.waitFor(15, TimeUnit.SECONDS))
+        {
+            Shell.kill(server);
+            throw new AssertionError("server did not exit after unmount");
+        }
+        return server.exitValue();
+    }
+
+    public void close() throws Exception
+    {
+        try
+        {
+            if (server.isAlive())
+            {
+                unmount();
+            }
+        }
+        finally
+        {
+            if (server.isAlive())
+            {
+                Shell.kill(server);
+            }
+            if (MountPoints.isFuseMount(dir))
+            {
+                new ProcessBuilder("fusermount", "-u", "-z", dir.toString()).inheritIO().start().waitFor();
+            }
+            MountPoints.await(dir, false, 5_000);
+            Files.deleteIfExists(dir);
+            Files.deleteIfExists(log);
+        }
+    }
+}
