@@ -70,6 +70,7 @@ public final class DataBuffer implements AutoCloseable
 
     private volatile IndexBuffer[] indexes = NO_INDEXES;
     private volatile boolean closed;
+    private volatile long lastReaderOpenedNs;
 
     // producer-owned
     private long tail;
@@ -126,6 +127,28 @@ public final class DataBuffer implements AutoCloseable
             indexes = grown;
         }
         return index;
+    }
+
+    /** Open readers over all index rings of this buffer. */
+    public int readerCount()
+    {
+        int readers = 0;
+        for (final IndexBuffer index : indexes)
+        {
+            readers += index.readerCount();
+        }
+        return readers;
+    }
+
+    /** {@link System#nanoTime()} when the latest reader opened, 0 if none ever did. */
+    public long lastReaderOpenedNs()
+    {
+        return lastReaderOpenedNs;
+    }
+
+    void readerOpened()
+    {
+        lastReaderOpenedNs = System.nanoTime();
     }
 
     void removeIndexBuffer(final IndexBuffer index)

@@ -217,6 +217,7 @@ public final class IndexBuffer implements AutoCloseable
             System.arraycopy(old, 0, grown, 0, old.length);
             grown[old.length] = reader;
             readers = grown;
+            data.readerOpened();
             return reader;
         }
     }

@@ -29,11 +29,16 @@ import java.util.concurrent.Callable;
 @Command(name = "mount", mixinStandardHelpOptions = true, description = "Mount PipesFS on MOUNTPOINT.")
 final class MountCommand implements Callable<Integer>
 {
-    @Option(names = "--source", paramLabel = "SPEC", description = "synthetic[:count=N][:rate=PPS][:seed=S] (default synthetic)")
+    @Option(names = "--source", paramLabel = "SPEC",
+        description = "synthetic[:count=N][:rate=PPS][:seed=S] (default) or pcap:FILE[:speed=max|1x|Nx][:loop=N]")
     String source = "synthetic";
 
-    @Option(names = "--policy", paramLabel = "lossless|lossy", description = "loss policy (default lossless)")
-    String policy = "lossless";
+    @Option(names = "--policy", paramLabel = "lossless|lossy",
+        description = "loss policy (default lossless for pcap and synthetic, lossy for live)")
+    String policy;
+
+    @Option(names = "--paused", description = "mount with the source paused; start it with: echo start > MOUNT/.ctl")
+    boolean paused;
 
     @Option(names = "--buffer", paramLabel = "SIZE", description = "shared data buffer size, e.g. 64M (default 64M)")
     String buffer = "64M";
@@ -69,13 +74,18 @@ final class MountCommand implements Callable<Integer>
         final FrameSource frames;
         try
         {
-            bufferPolicy = BufferPolicy.parse(policy);
             bufferBytes = parseSize(buffer);
             frames = Sources.open(source);
+            bufferPolicy = policy != null ? BufferPolicy.parse(policy)
+                : frames.isLive() ? BufferPolicy.LOSSY : BufferPolicy.LOSSLESS;
         }
         catch (final IllegalArgumentException ex)
         {
             return fail(ex.getMessage());
+        }
+        catch (final RuntimeException ex)
+        {
+            return fail("cannot open source " + source + ": " + ex);
         }
         if (!foreground)
         {
@@ -89,11 +99,15 @@ final class MountCommand implements Callable<Integer>
     {
         final DataBuffer data = new DataBuffer(bufferBytes, bufferPolicy);
         final NodeGraph graph = new NodeGraph(data, bufferPolicy, NodeGraph.DEFAULT_INDEX_ENTRIES);
-        final SourcePump pump = new SourcePump(frames, graph);
+        final SourcePump pump = new SourcePump(frames, graph, bufferPolicy, paused);
         final POSIX posix = POSIXFactory.getPOSIX();
         final PipesFs fs = new PipesFs(graph, pump, posix.getuid(), posix.getgid());
         Runtime.getRuntime().addShutdownHook(new Thread(() -> unmountOnSignal(fs, pump, dir), "pipesfs-shutdown"));
         pump.start();
+        if (System.console() != null && frames.progress() >= 0)
+        {
+            ProgressLine.start(pump);
+        }
         try
         {
             fs.mount(dir, true, false, mountOptions());

@@ -16,13 +16,14 @@ import ru.serce.jnrfuse.struct.FuseFileInfo;
  * errno deliberate; a refused operation logs one line saying why. Operations run on libfuse
  * worker threads; a blocked read holds its worker, so the loop is multithreaded.
  *
- * <p>So far it serves the root node: {@code all}, {@code all.pcap} and {@code .stats}.
+ * <p>So far it serves the root node: {@code all}, {@code all.pcap}, {@code .stats} and {@code .ctl}.
  */
 final class PipesFs extends FuseStubFS
 {
     static final String ALL = "all";
     static final String ALL_PCAP = "all.pcap";
     static final String STATS = ".stats";
+    static final String CTL = ".ctl";
 
     private static final int O_ACCMODE = 3;
     private static final int O_RDONLY = 0;
@@ -81,6 +82,11 @@ final class PipesFs extends FuseStubFS
                 stat.st_nlink.set(1);
                 stat.st_ino.set(4);
             }
+            case "/" + CTL -> {
+                stat.st_mode.set(FileStat.S_IFREG | 0644);
+                stat.st_nlink.set(1);
+                stat.st_ino.set(5);
+            }
             default -> {
                 return -Errno.ENOENT;
             }
@@ -102,6 +108,7 @@ final class PipesFs extends FuseStubFS
         filler.apply(buf, ALL, null, 0);
         filler.apply(buf, ALL_PCAP, null, 0);
         filler.apply(buf, STATS, null, 0);
+        filler.apply(buf, CTL, null, 0);
         return 0;
     }
 
@@ -131,6 +138,7 @@ final class PipesFs extends FuseStubFS
                 }
                 file = new SnapshotFile(StatsText.render(graph.root(), pump));
             }
+            case "/" + CTL -> file = readOnly ? new SnapshotFile(pump.state().label() + "\n") : new ControlFile(pump);
             case "/" -> {
                 return -Errno.EISDIR;
             }
@@ -161,6 +169,19 @@ final class PipesFs extends FuseStubFS
     }
 
     @Override
+    public int write(
+        final String path, final Pointer buf, @size_t final long size, @off_t final long offset, final FuseFileInfo fi)
+    {
+        final OpenFile file = handles.get(FuseFileInfoAccess.handle(fi));
+        if (file == null)
+        {
+            return -Errno.EBADF;
+        }
+        final int result = file.write(buf.address(), (int)Math.min(size, Integer.MAX_VALUE));
+        return result < 0 ? refuse(result, "write", path, "rejected") : result;
+    }
+
+    @Override
     public int release(final String path, final FuseFileInfo fi)
     {
         final OpenFile file = handles.remove(FuseFileInfoAccess.handle(fi));
@@ -186,7 +207,8 @@ final class PipesFs extends FuseStubFS
 
     private static boolean isFile(final String path)
     {
-        return path.equals("/" + ALL) || path.equals("/" + ALL_PCAP) || path.equals("/" + STATS);
+        return path.equals("/" + ALL) || path.equals("/" + ALL_PCAP) || path.equals("/" + STATS)
+            || path.equals("/" + CTL);
     }
 
     static int refuse(final int errno, final String op, final String path, final String why)

@@ -1,37 +1,56 @@
 package org.pipesfs.fs;
 
+import org.pipesfs.buffers.BufferPolicy;
+import org.pipesfs.buffers.DataBuffer;
 import org.pipesfs.filters.NodeGraph;
 import org.pipesfs.nic.FrameSource;
 
+import java.util.Locale;
 import java.util.concurrent.locks.LockSupport;
 
 /**
  * The data buffer's one producer thread: polls the NIC generator, which writes each frame
- * into a DBuf slot and hands it to the graph. When a finite source ends, the graph's streams
- * end too. Closing it stops the thread even while it waits for a lossless reader.
+ * into a DBuf slot and hands it to the graph. {@code .ctl} starts, pauses and stops it; when a
+ * finite source ends or is stopped, the graph's streams end too.
+ *
+ * <p>Under the lossless policy it produces only while some reader is open, as a FIFO writer
+ * waits for a reader: frames nobody reads would be lost. When the first reader opens it waits
+ * until no new reader has opened for {@link #SETTLE_NS}, so readers a script starts together
+ * (SPEC §6: {@code cat ... & tcpdump ... & echo start > .ctl}) all see the first frame.
  */
 final class SourcePump implements AutoCloseable
 {
-    /** Frames per poll: small enough to react to close promptly, large enough to amortise. */
+    /** Frames per poll: small enough to react to control promptly, large enough to amortise. */
     private static final int BATCH = 256;
     private static final long IDLE_NS = 100_000L;
+    private static final long WAIT_NS = 1_000_000L;
+    static final long SETTLE_NS = 150_000_000L;
 
     enum State
     {
-        RUNNING, ENDED, STOPPED
+        PAUSED, RUNNING, ENDED, STOPPED;
+
+        String label()
+        {
+            return name().toLowerCase(Locale.ROOT);
+        }
     }
 
     private final FrameSource source;
     private final NodeGraph graph;
+    private final BufferPolicy policy;
     private final Thread thread;
-    private volatile boolean running = true;
-    private volatile State state = State.RUNNING;
+    private volatile boolean closing;
+    private volatile boolean stopRequested;
+    private volatile State state;
     private volatile Throwable failure;
 
-    SourcePump(final FrameSource source, final NodeGraph graph)
+    SourcePump(final FrameSource source, final NodeGraph graph, final BufferPolicy policy, final boolean paused)
     {
         this.source = source;
         this.graph = graph;
+        this.policy = policy;
+        this.state = paused ? State.PAUSED : State.RUNNING;
         this.thread = new Thread(this::run, "pipesfs-source");
         this.thread.setDaemon(true);
     }
@@ -56,16 +75,62 @@ final class SourcePump implements AutoCloseable
         return failure;
     }
 
+    /**
+     * Applies a {@code .ctl} command: {@code start}, {@code pause} or {@code stop}.
+     *
+     * @return false if the command is unknown.
+     */
+    boolean control(final String command)
+    {
+        switch (command)
+        {
+            case "start" -> {
+                if (state == State.PAUSED)
+                {
+                    state = State.RUNNING;
+                }
+            }
+            case "pause" -> {
+                if (state == State.RUNNING)
+                {
+                    state = State.PAUSED;
+                }
+            }
+            case "stop" -> stopRequested = true;
+            default -> {
+                return false;
+            }
+        }
+        return true;
+    }
+
     private void run()
     {
+        final DataBuffer data = graph.data();
+        boolean hadReaders = false;
         try
         {
-            while (running)
+            while (!closing && !stopRequested)
             {
-                final int produced = source.poll(graph.data(), graph, BATCH);
+                if (state == State.PAUSED)
+                {
+                    LockSupport.parkNanos(WAIT_NS);
+                    continue;
+                }
+                if (policy == BufferPolicy.LOSSLESS)
+                {
+                    final boolean readers = data.readerCount() > 0;
+                    if (!readers || (!hadReaders && System.nanoTime() - data.lastReaderOpenedNs() < SETTLE_NS))
+                    {
+                        hadReaders = readers && hadReaders;
+                        LockSupport.parkNanos(WAIT_NS);
+                        continue;
+                    }
+                    hadReaders = true;
+                }
+                final int produced = source.poll(data, graph, BATCH);
                 if (produced == FrameSource.END)
                 {
-                    state = running ? State.ENDED : State.STOPPED;
                     break;
                 }
                 if (produced == 0)
@@ -73,6 +138,7 @@ final class SourcePump implements AutoCloseable
                     LockSupport.parkNanos(IDLE_NS);
                 }
             }
+            state = closing || stopRequested ? State.STOPPED : State.ENDED;
         }
         catch (final Throwable t)
         {
@@ -88,7 +154,7 @@ final class SourcePump implements AutoCloseable
 
     public void close()
     {
-        running = false;
+        closing = true;
         graph.data().close();
         try
         {
@@ -97,10 +163,6 @@ final class SourcePump implements AutoCloseable
         catch (final InterruptedException ex)
         {
             Thread.currentThread().interrupt();
-        }
-        if (state == State.RUNNING)
-        {
-            state = State.STOPPED;
         }
         source.close();
     }

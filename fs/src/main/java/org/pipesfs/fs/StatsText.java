@@ -28,8 +28,16 @@ final class StatsText
             text.append("source ").append(source.describe()).append('\n')
                 .append("packets ").append(source.packets()).append('\n')
                 .append("bytes ").append(source.bytes()).append('\n')
-                .append("state ").append(pump.state().name().toLowerCase(java.util.Locale.ROOT)).append('\n')
+                .append("state ").append(pump.state().label()).append('\n')
                 .append("policy ").append(out.policy().name().toLowerCase(java.util.Locale.ROOT)).append('\n');
+            if (source.progress() >= 0)
+            {
+                text.append("progress ").append(String.format(java.util.Locale.ROOT, "%.4f", source.progress())).append('\n');
+            }
+            if (source.problem() != null)
+            {
+                text.append("problem ").append(source.problem().replace('\n', ' ')).append('\n');
+            }
         }
         return text.toString();
     }

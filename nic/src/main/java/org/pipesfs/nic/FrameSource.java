@@ -32,6 +32,24 @@ public interface FrameSource extends AutoCloseable
     /** Frame bytes produced so far. */
     long bytes();
 
+    /** Fraction done, 0..1, for finite sources; -1 for unbounded ones. */
+    default double progress()
+    {
+        return -1;
+    }
+
+    /** A problem met while producing (e.g. a truncated capture), or null. */
+    default String problem()
+    {
+        return null;
+    }
+
+    /** Whether this source is live traffic: then the lossy policy is its default. */
+    default boolean isLive()
+    {
+        return false;
+    }
+
     @Override
     default void close()
     {

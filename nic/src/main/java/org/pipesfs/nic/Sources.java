@@ -1,25 +1,39 @@
 package org.pipesfs.nic;
 
+import org.pipesfs.nic.pcap.CaptureFormatException;
+import org.pipesfs.nic.pcap.PcapReplaySource;
+import org.pipesfs.nic.pcap.ReplaySpec;
 import org.pipesfs.nic.synthetic.SyntheticSource;
 import org.pipesfs.nic.synthetic.SyntheticSpec;
 
 /** Opens the NIC generator a {@code --source} spec names (SPEC §4). */
 public final class Sources
 {
+    public static final String USAGE =
+        "synthetic[:count=N][:rate=PPS][:seed=S] or pcap:FILE[:speed=max|1x|Nx][:loop=N]";
+
     private Sources()
     {
     }
 
     /**
-     * @throws IllegalArgumentException with a one-line reason if the spec is unusable.
+     * @throws IllegalArgumentException with a one-line reason if the spec or its file is unusable.
      */
     public static FrameSource open(final String spec)
     {
         final String kind = spec.contains(":") ? spec.substring(0, spec.indexOf(':')) : spec;
-        if (SyntheticSpec.PREFIX.equals(kind))
+        try
         {
-            return new SyntheticSource(SyntheticSpec.parse(spec));
+            return switch (kind)
+            {
+                case SyntheticSpec.PREFIX -> new SyntheticSource(SyntheticSpec.parse(spec));
+                case ReplaySpec.PREFIX -> new PcapReplaySource(ReplaySpec.parse(spec));
+                default -> throw new IllegalArgumentException("unknown source '" + kind + "': use " + USAGE);
+            };
         }
-        throw new IllegalArgumentException("unknown source '" + kind + "': this build supports synthetic[:count=N][:rate=PPS][:seed=S]");
+        catch (final CaptureFormatException ex)
+        {
+            throw new IllegalArgumentException(ex.getMessage());
+        }
     }
 }

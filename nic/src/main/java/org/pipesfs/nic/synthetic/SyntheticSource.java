@@ -71,6 +71,11 @@ public final class SyntheticSource implements FrameSource
         return produced;
     }
 
+    public double progress()
+    {
+        return spec.count() > 0 ? (double)packets / spec.count() : -1;
+    }
+
     public int linkType()
     {
         return PcapFormat.LINKTYPE_ETHERNET;

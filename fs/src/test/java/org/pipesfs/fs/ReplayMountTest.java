@@ -1,0 +1,229 @@
+package org.pipesfs.fs;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** Replays of the shared captures through a real mount, checked against tcpdump and tshark. */
+class ReplayMountTest
+{
+    static final Path CAPTURES = Path.of(System.getProperty("pipesfs.repo", "..")).resolve("../shared/captures")
+        .toAbsolutePath().normalize();
+
+    /** Mounts paused, starts {@code cat all.pcap > out}, starts the source, waits for EOF. */
+    static Path replay(final FuseMount mount, final Path out) throws Exception
+    {
+        final Process cat = new ProcessBuilder("cat", mount.path("all.pcap").toString())
+            .redirectOutput(out.toFile()).start();
+        try
+        {
+            while (mount.stat("readers") == 0)
+            {
+                Thread.sleep(10);
+            }
+            Files.writeString(mount.path(".ctl"), "start\n");
+            assertThat(cat.waitFor(30, TimeUnit.SECONDS)).as("reader sees end of file at end of capture").isTrue();
+            assertThat(cat.exitValue()).isZero();
+            return out;
+        }
+        finally
+        {
+            Shell.kill(cat);
+        }
+    }
+
+    static String tcpdump(final Path file) throws Exception
+    {
+        return Shell.run(30, "tcpdump -nn -r " + file + " 2>/dev/null").out();
+    }
+
+    /** Captured bytes as tshark reads them: records and their total captured length. */
+    static long[] tsharkCountAndBytes(final Path file) throws Exception
+    {
+        final String lengths = Shell.run(60, "tshark -n -r " + file + " -T fields -e frame.cap_len 2>/dev/null").out();
+        long count = 0;
+        long bytes = 0;
+        for (final String line : lengths.split("\n"))
+        {
+            if (!line.isBlank())
+            {
+                count++;
+                bytes += Long.parseLong(line.trim());
+            }
+        }
+        return new long[] {count, bytes};
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"http.pcap", "dns_icmp.pcap", "test_ethernet.pcap", "be.pcap", "truncated_dns.pcap",
+        "le-test001.pcapng", "be-test010.pcapng"})
+    void replayMatchesTcpdumpInCountBytesAndDecodedOutput(final String name) throws Exception
+    {
+        final Path capture = CAPTURES.resolve(name);
+        final Path out = Files.createTempFile("replay", ".pcap");
+        try (FuseMount mount = FuseMount.start("--paused", "--source", "pcap:" + capture))
+        {
+            assertThat(mount.stats()).contains("state paused\n").contains("packets 0\n");
+            replay(mount, out);
+            final long[] expected = tsharkCountAndBytes(capture);
+            assertThat(mount.stat("packets")).isEqualTo(expected[0]);
+            assertThat(mount.stat("bytes")).isEqualTo(expected[1]);
+            assertThat(mount.stats()).contains("state ended\n").contains("progress 1.0000\n");
+            final String original = tcpdump(capture);
+            assertThat(original.lines().count()).isEqualTo(expected[0]);
+            assertThat(tcpdump(out)).as("all.pcap decodes exactly like the original").isEqualTo(original);
+        }
+        finally
+        {
+            Files.deleteIfExists(out);
+        }
+    }
+
+    @Test
+    void pcapngWithSeveralLinkTypesReplaysEveryRecordOfEveryInterface() throws Exception
+    {
+        // tcpdump stops at the second interface ("type 0 different from the first"); tshark reads all.
+        final Path capture = CAPTURES.resolve("le-test100.pcapng");
+        final Path out = Files.createTempFile("replay", ".pcap");
+        try (FuseMount mount = FuseMount.start("--paused", "--source", "pcap:" + capture))
+        {
+            replay(mount, out);
+            final long[] expected = tsharkCountAndBytes(capture);
+            assertThat(expected[0]).isGreaterThan(1);
+            assertThat(mount.stat("packets")).isEqualTo(expected[0]);
+            assertThat(mount.stat("bytes")).isEqualTo(expected[1]);
+        }
+        finally
+        {
+            Files.deleteIfExists(out);
+        }
+    }
+
+    @Test
+    void captureCutMidRecordReplaysItsWholeRecordsThenReportsTheTruncation() throws Exception
+    {
+        final Path cut = Files.createTempFile("cut", ".pcap");
+        final Path out = Files.createTempFile("replay", ".pcap");
+        final byte[] whole = Files.readAllBytes(CAPTURES.resolve("http.pcap"));
+        Files.write(cut, java.util.Arrays.copyOf(whole, 10_000));
+        try (FuseMount mount = FuseMount.start("--paused", "--source", "pcap:" + cut))
+        {
+            replay(mount, out);
+            final String expected = tcpdump(cut);
+            assertThat(tcpdump(out)).isEqualTo(expected);
+            assertThat(mount.stat("packets")).isEqualTo(expected.lines().count()).isPositive();
+            assertThat(mount.stats()).containsPattern("problem .*truncated after \\d+ whole records");
+            assertThat(Files.readString(mount.log)).contains("truncated after");
+        }
+        finally
+        {
+            Files.deleteIfExists(cut);
+            Files.deleteIfExists(out);
+        }
+    }
+
+    @Test
+    void loopReplaysTheFileNTimesAndSpeedPacesByTimestamps() throws Exception
+    {
+        final Path capture = CAPTURES.resolve("test_ethernet.pcap");
+        final Path out = Files.createTempFile("replay", ".pcap");
+        try (FuseMount mount = FuseMount.start("--paused", "--source", "pcap:" + capture + ":loop=3"))
+        {
+            replay(mount, out);
+            final String once = tcpdump(capture);
+            assertThat(tcpdump(out)).isEqualTo(once + once + once);
+        }
+        // dns_icmp.pcap spans about 2.5 s of capture time; at 10x it takes about 0.25 s, at 1x about 2.5 s.
+        final Path paced = CAPTURES.resolve("dns_icmp.pcap");
+        try (FuseMount mount = FuseMount.start("--paused", "--source", "pcap:" + paced + ":speed=1x"))
+        {
+            final long start = System.nanoTime();
+            replay(mount, out);
+            final long span = captureSpanNs(paced);
+            assertThat(System.nanoTime() - start).as("1x replay lasts at least the capture's span").isGreaterThanOrEqualTo(span);
+            assertThat(tcpdump(out)).isEqualTo(tcpdump(paced));
+        }
+        finally
+        {
+            Files.deleteIfExists(out);
+        }
+    }
+
+    @Test
+    void ctlShowsTheStateAndPauseStopAndBadCommandsBehave() throws Exception
+    {
+        try (FuseMount mount = FuseMount.start("--paused", "--source", "synthetic:rate=1000"))
+        {
+            assertThat(Files.readString(mount.path(".ctl"))).isEqualTo("paused\n");
+            assertThat(Shell.run(10, "echo start > " + mount.path(".ctl")).exit()).isZero();
+            assertThat(Files.readString(mount.path(".ctl"))).isEqualTo("running\n");
+            assertThat(Shell.run(10, "echo pause > " + mount.path(".ctl")).exit()).isZero();
+            assertThat(Files.readString(mount.path(".ctl"))).isEqualTo("paused\n");
+            final Shell.Result bad = Shell.run(10, "echo explode > " + mount.path(".ctl"));
+            assertThat(bad.exit()).isNotZero();
+            assertThat(bad.err()).contains("Invalid argument");
+            assertThat(Files.readString(mount.log)).contains(".ctl: unknown command 'explode'");
+            final Shell.Result stats = Shell.run(10, "echo x > " + mount.path(".stats"));
+            assertThat(stats.err()).contains("Permission denied");
+
+            final Process cat = new ProcessBuilder("cat", mount.path("all").toString())
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+            try
+            {
+                Files.writeString(mount.path(".ctl"), "start\n");
+                Files.writeString(mount.path(".ctl"), "stop\n");
+                assertThat(cat.waitFor(10, TimeUnit.SECONDS)).as("stop ends the stream").isTrue();
+                assertThat(Files.readString(mount.path(".ctl"))).isEqualTo("stopped\n");
+            }
+            finally
+            {
+                Shell.kill(cat);
+            }
+        }
+    }
+
+    @Test
+    void unusableCapturesFailBeforeMountingWithAClearMessage() throws Exception
+    {
+        final Path dir = Files.createTempDirectory("pipesfs-bad");
+        final Path empty = Files.createTempFile("empty", ".pcap");
+        try
+        {
+            for (final List<String> expectation : List.of(
+                List.of("pcap:" + CAPTURES.resolve("malformed.pcap"), "not a pcap or pcapng file"),
+                List.of("pcap:" + empty, "empty file"),
+                List.of("pcap:/nonexistent/x.pcap", "no such file"),
+                List.of("pcap:" + CAPTURES.resolve("http.pcap") + ":speed=fast", "bad replay speed")))
+            {
+                final Process process = new ProcessBuilder(Shell.pipesfs("mount", "--source", expectation.get(0),
+                    dir.toString())).redirectErrorStream(true).start();
+                final String output = new String(process.getInputStream().readAllBytes());
+                assertThat(process.waitFor(30, TimeUnit.SECONDS)).isTrue();
+                assertThat(process.exitValue()).isNotZero();
+                assertThat(output).startsWith("pipesfs: ").contains(expectation.get(1)).hasLineCount(1);
+                assertThat(MountPoints.isFuseMount(dir)).isFalse();
+            }
+        }
+        finally
+        {
+            Files.deleteIfExists(dir);
+            Files.deleteIfExists(empty);
+        }
+    }
+
+    private static long captureSpanNs(final Path capture) throws Exception
+    {
+        final List<String> times = Shell.run(30, "tcpdump -tt -nn -r " + capture + " 2>/dev/null | cut -d' ' -f1")
+            .out().lines().toList();
+        final double first = Double.parseDouble(times.get(0));
+        final double last = Double.parseDouble(times.get(times.size() - 1));
+        return (long)((last - first) * 1e9);
+    }
+}

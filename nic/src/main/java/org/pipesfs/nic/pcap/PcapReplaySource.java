@@ -1,0 +1,161 @@
+package org.pipesfs.nic.pcap;
+
+import org.pipesfs.buffers.DataBuffer;
+import org.pipesfs.buffers.FrameSink;
+import org.pipesfs.nic.FrameSource;
+
+/**
+ * Replays a pcap or pcapng capture (SPEC §4): each record is copied once, from the file
+ * window into its DBuf slot, with its own timestamp and link type. {@code speed=Nx} paces
+ * records by their capture timestamps; {@code loop=N} replays the file N times. A file cut
+ * off mid-record replays its whole records and then reports the truncation as its
+ * {@link #problem()}. The file is opened and its first record read at construction, so a
+ * missing, empty or corrupt file fails before anything is mounted.
+ */
+public final class PcapReplaySource implements FrameSource
+{
+    private final ReplaySpec spec;
+    private CaptureReader reader;
+    private final int primaryLinkType;
+    private boolean pending;
+    private long passes;
+    private long firstCaptureNs = -1;
+    private long firstReplayNs;
+    private long packets;
+    private long bytes;
+    private volatile String problem;
+
+    public PcapReplaySource(final ReplaySpec spec)
+    {
+        this.spec = spec;
+        this.reader = CaptureReader.open(spec.file());
+        try
+        {
+            pending = reader.next();
+            if (!pending && reader.truncation() != null)
+            {
+                throw new CaptureFormatException(reader.truncation());
+            }
+        }
+        catch (final RuntimeException ex)
+        {
+            reader.close();
+            throw ex;
+        }
+        this.primaryLinkType = reader.primaryLinkType();
+    }
+
+    public int poll(final DataBuffer data, final FrameSink sink, final int limit)
+    {
+        int produced = 0;
+        while (produced < limit)
+        {
+            if (!pending && !advance())
+            {
+                return produced > 0 ? produced : END;
+            }
+            if (spec.speed() > 0 && !due())
+            {
+                return produced;
+            }
+            final int length = Math.min(reader.capturedLength(), DataBuffer.MAX_FRAME_LENGTH);
+            final long position = data.claim(length);
+            if (position < 0)
+            {
+                return END;
+            }
+            data.buffer().putBytes(data.frameOffset(position), reader.buffer(), reader.offset(), length);
+            final long sequence = data.commit(
+                position, length, reader.originalLength(), reader.timestampNs(), reader.linkType());
+            pending = false;
+            packets++;
+            bytes += length;
+            produced++;
+            if (!sink.onFrame(position, sequence, length))
+            {
+                return END;
+            }
+        }
+        return produced;
+    }
+
+    /** Moves to the next record, starting another pass if loops remain. */
+    private boolean advance()
+    {
+        if (reader.next())
+        {
+            pending = true;
+            return true;
+        }
+        if (reader.truncation() != null && problem == null)
+        {
+            problem = reader.truncation();
+            System.err.println("pipesfs: " + problem);
+        }
+        passes++;
+        if (spec.loops() != 0 && passes >= spec.loops())
+        {
+            return false;
+        }
+        reader.close();
+        reader = CaptureReader.open(spec.file());
+        firstCaptureNs = -1;
+        pending = reader.next();
+        return pending;
+    }
+
+    private boolean due()
+    {
+        final long now = System.nanoTime();
+        if (firstCaptureNs < 0)
+        {
+            firstCaptureNs = reader.timestampNs();
+            firstReplayNs = now;
+            return true;
+        }
+        final long offset = (long)((reader.timestampNs() - firstCaptureNs) / spec.speed());
+        return now - firstReplayNs >= offset;
+    }
+
+    public int linkType()
+    {
+        return primaryLinkType;
+    }
+
+    public String describe()
+    {
+        return ReplaySpec.PREFIX + ":" + spec.file()
+            + (spec.speed() > 0 ? ":speed=" + spec.speed() + "x" : "")
+            + (spec.loops() != 1 ? ":loop=" + spec.loops() : "");
+    }
+
+    public long packets()
+    {
+        return packets;
+    }
+
+    public long bytes()
+    {
+        return bytes;
+    }
+
+    public double progress()
+    {
+        if (spec.loops() == 0)
+        {
+            return -1;
+        }
+        final double size = Math.max(1, reader.size());
+        return Math.min(1.0, (passes * size + reader.position()) / (spec.loops() * size));
+    }
+
+    public String problem()
+    {
+        return problem;
+    }
+
+    public void close()
+    {
+        reader.close();
+    }
+}
