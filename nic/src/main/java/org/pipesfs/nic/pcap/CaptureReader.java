@@ -105,7 +105,7 @@ public interface CaptureReader extends AutoCloseable
             {
                 // the format error is what the user needs to see
             }
-            throw ex instanceof CaptureFormatException ? ex : new CaptureFormatException(file + ": " + ex.getMessage());
+            throw ex;
         }
     }
 }

@@ -19,8 +19,8 @@ final class FileWindow implements AutoCloseable
     static final int CAPACITY = 8 << 20;
 
     private final FileChannel channel;
-    private final ByteBuffer window = ByteBuffer.allocateDirect(CAPACITY);
-    private final UnsafeBuffer buffer = new UnsafeBuffer(window);
+    private final ByteBuffer window;
+    private final UnsafeBuffer buffer;
     private final long size;
     private long start;
     private int filled;
@@ -29,6 +29,9 @@ final class FileWindow implements AutoCloseable
     {
         channel = FileChannel.open(file, StandardOpenOption.READ);
         size = channel.size();
+        // A small file needs no more window than itself; zeroing 8 MiB per open is not free.
+        window = ByteBuffer.allocateDirect((int)Math.min(CAPACITY, Math.max(size, 64)));
+        buffer = new UnsafeBuffer(window);
     }
 
     long size()
