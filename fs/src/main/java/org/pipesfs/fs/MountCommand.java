@@ -30,7 +30,7 @@ import java.util.concurrent.Callable;
 final class MountCommand implements Callable<Integer>
 {
     @Option(names = "--source", paramLabel = "SPEC",
-        description = "synthetic[:count=N][:rate=PPS][:seed=S] (default) or pcap:FILE[:speed=max|1x|Nx][:loop=N]")
+        description = "synthetic[:count=N][:rate=PPS][:seed=S] (default), pcap:FILE[:speed=max|1x|Nx][:loop=N] or live:IFACE")
     String source = "synthetic";
 
     @Option(names = "--policy", paramLabel = "lossless|lossy",

@@ -1,5 +1,6 @@
 package org.pipesfs.nic;
 
+import org.pipesfs.nic.live.LiveSource;
 import org.pipesfs.nic.pcap.CaptureFormatException;
 import org.pipesfs.nic.pcap.PcapReplaySource;
 import org.pipesfs.nic.pcap.ReplaySpec;
@@ -10,7 +11,7 @@ import org.pipesfs.nic.synthetic.SyntheticSpec;
 public final class Sources
 {
     public static final String USAGE =
-        "synthetic[:count=N][:rate=PPS][:seed=S] or pcap:FILE[:speed=max|1x|Nx][:loop=N]";
+        "synthetic[:count=N][:rate=PPS][:seed=S], pcap:FILE[:speed=max|1x|Nx][:loop=N] or live:IFACE";
 
     private Sources()
     {
@@ -28,6 +29,7 @@ public final class Sources
             {
                 case SyntheticSpec.PREFIX -> new SyntheticSource(SyntheticSpec.parse(spec));
                 case ReplaySpec.PREFIX -> new PcapReplaySource(ReplaySpec.parse(spec));
+                case LiveSource.PREFIX -> new LiveSource(spec);
                 default -> throw new IllegalArgumentException("unknown source '" + kind + "': use " + USAGE);
             };
         }

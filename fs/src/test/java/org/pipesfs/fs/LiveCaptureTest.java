@@ -1,0 +1,132 @@
+package org.pipesfs.fs;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Live capture from a real veth pair into a network namespace, next to tcpdump on the same
+ * interface, with real traffic: ping, a Python HTTP server and curl. IPv6 is off on the pair
+ * so that no autoconfiguration chatter lands between the two captures' start times.
+ */
+class LiveCaptureTest
+{
+    private final String suffix = Long.toString(ProcessHandle.current().pid() % 100000);
+    private final String ns = "pfs" + suffix;
+    private final String host = "pfh" + suffix;
+    private final String peer = "pfp" + suffix;
+    private Process server;
+
+    @BeforeEach
+    void createNamespaceWithVethPair() throws Exception
+    {
+        final Shell.Result setup = Shell.run(30, String.join(" && ",
+            "ip netns add " + ns,
+            "ip link add " + host + " type veth peer name " + peer,
+            "ip link set " + peer + " netns " + ns,
+            "sysctl -qw net.ipv6.conf." + host + ".disable_ipv6=1",
+            "ip netns exec " + ns + " sysctl -qw net.ipv6.conf.all.disable_ipv6=1",
+            "ip addr add 10.203.0.1/24 dev " + host,
+            "ip link set " + host + " up",
+            "ip netns exec " + ns + " ip addr add 10.203.0.2/24 dev " + peer,
+            "ip netns exec " + ns + " ip link set " + peer + " up",
+            "ip netns exec " + ns + " ip link set lo up"));
+        assertThat(setup.exit()).as(setup.err()).isZero();
+        server = new ProcessBuilder("ip", "netns", "exec", ns, "python3", "-m", "http.server", "80", "--bind", "10.203.0.2")
+            .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        final Shell.Result up = Shell.run(30,
+            "for i in $(seq 100); do ip netns exec " + ns + " bash -c 'exec 3<>/dev/tcp/10.203.0.2/80' 2>/dev/null && exit 0; sleep 0.1; done; exit 1");
+        assertThat(up.exit()).as("HTTP server up").isZero();
+    }
+
+    @AfterEach
+    void removeNamespace() throws Exception
+    {
+        if (server != null)
+        {
+            Shell.kill(server);
+            server.waitFor(5, TimeUnit.SECONDS);
+        }
+        Shell.run(30, "ip link del " + host + " 2>/dev/null; ip netns del " + ns);
+        assertThat(Shell.run(10, "ip netns list").out()).doesNotContain(ns);
+    }
+
+    @Test
+    void liveCaptureSeesExactlyWhatTcpdumpSeesOnTheSameInterface() throws Exception
+    {
+        final Path ours = Files.createTempFile("live", ".pcap");
+        final Path theirs = Files.createTempFile("tcpdump", ".pcap");
+        final Path tcpdumpLog = Files.createTempFile("tcpdump", ".log");
+        try (FuseMount mount = FuseMount.start("--paused", "--source", "live:" + host))
+        {
+            assertThat(mount.stats()).contains("policy lossy\n").contains("source live:" + host + "\n");
+            final Process cat = new ProcessBuilder("cat", mount.path("all.pcap").toString()).redirectOutput(ours.toFile()).start();
+            final Process tcpdump = new ProcessBuilder("tcpdump", "-i", host, "-U", "-w", theirs.toString())
+                .redirectErrorStream(true).redirectOutput(tcpdumpLog.toFile()).start();
+            try
+            {
+                while (mount.stat("readers") == 0 || !Files.readString(tcpdumpLog).contains("listening on"))
+                {
+                    Thread.sleep(20);
+                }
+                Files.writeString(mount.path(".ctl"), "start\n");
+                Thread.sleep(200);
+
+                final Shell.Result traffic = Shell.run(60, "ping -c 10 -i 0.05 10.203.0.2 >/dev/null && "
+                    + "for i in 1 2 3 4 5; do curl -s -o /dev/null -w '%{http_code}\\n' http://10.203.0.2/ ; done");
+                assertThat(traffic.out().lines().filter("200"::equals).count()).isEqualTo(5);
+                Thread.sleep(500);
+
+                Shell.signal(tcpdump.pid(), "INT");
+                assertThat(tcpdump.waitFor(10, TimeUnit.SECONDS)).isTrue();
+                Files.writeString(mount.path(".ctl"), "stop\n");
+                assertThat(cat.waitFor(10, TimeUnit.SECONDS)).as("stop ends the live stream").isTrue();
+            }
+            finally
+            {
+                Shell.kill(cat);
+                Shell.kill(tcpdump);
+            }
+            // Same frames, same order; only the receive timestamps differ.
+            final String expected = Shell.run(30, "tcpdump -nn -t -r " + theirs + " 2>/dev/null").out();
+            final String actual = Shell.run(30, "tcpdump -nn -t -r " + ours + " 2>/dev/null").out();
+            assertThat(expected.lines().count()).as("tcpdump saw the traffic").isGreaterThan(40);
+            assertThat(actual).isEqualTo(expected);
+            assertThat(actual).contains("ICMP echo request").contains("HTTP: GET / HTTP/1.1");
+            assertThat(mount.stat("packets")).isEqualTo(expected.lines().count());
+            assertThat(mount.stat("dropped")).isZero();
+        }
+        finally
+        {
+            Files.deleteIfExists(ours);
+            Files.deleteIfExists(theirs);
+            Files.deleteIfExists(tcpdumpLog);
+        }
+    }
+
+    @Test
+    void missingInterfaceFailsBeforeMounting() throws Exception
+    {
+        final Path dir = Files.createTempDirectory("pipesfs-live");
+        try
+        {
+            final Process process = new ProcessBuilder(Shell.pipesfs("mount", "--source", "live:nosuch" + suffix, dir.toString()))
+                .redirectErrorStream(true).start();
+            final String output = new String(process.getInputStream().readAllBytes());
+            assertThat(process.waitFor(30, TimeUnit.SECONDS)).isTrue();
+            assertThat(process.exitValue()).isNotZero();
+            assertThat(output.trim()).isEqualTo("pipesfs: live capture: no such interface 'nosuch" + suffix + "'");
+            assertThat(MountPoints.isFuseMount(dir)).isFalse();
+        }
+        finally
+        {
+            Files.deleteIfExists(dir);
+        }
+    }
+}
