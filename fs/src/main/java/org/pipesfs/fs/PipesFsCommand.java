@@ -9,7 +9,7 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     version = "pipesfs 0.1.0",
     description = "Packet I/O paths as files: a FUSE filesystem whose directories are packet filters.",
-    subcommands = {MountCommand.class, UmountCommand.class})
+    subcommands = {MountCommand.class, UmountCommand.class, SynthCommand.class})
 public final class PipesFsCommand implements Runnable
 {
     @CommandLine.Spec

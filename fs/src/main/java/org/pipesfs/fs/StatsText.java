@@ -34,6 +34,10 @@ final class StatsText
             {
                 text.append("progress ").append(String.format(java.util.Locale.ROOT, "%.4f", source.progress())).append('\n');
             }
+            if (source.truncatedRecords() > 0)
+            {
+                text.append("truncated_records ").append(source.truncatedRecords()).append('\n');
+            }
             if (source.problem() != null)
             {
                 text.append("problem ").append(source.problem().replace('\n', ' ')).append('\n');

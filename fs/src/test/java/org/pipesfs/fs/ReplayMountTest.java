@@ -87,6 +87,24 @@ class ReplayMountTest
     }
 
     @Test
+    void recordsCutShortWhenCapturedAreCountedAndReported() throws Exception
+    {
+        final Path capture = CAPTURES.resolve("truncated_dns.pcap");
+        final Path out = Files.createTempFile("replay", ".pcap");
+        try (FuseMount mount = FuseMount.start("--paused", "--source", "pcap:" + capture))
+        {
+            replay(mount, out);
+            assertThat(mount.stats()).contains("packets 1\n").contains("truncated_records 1\n");
+            assertThat(Files.readString(mount.log)).contains("replayed 1 records; 1 of them were cut short when captured");
+            assertThat(tcpdump(out)).isEqualTo(tcpdump(capture)).contains("[|domain]");
+        }
+        finally
+        {
+            Files.deleteIfExists(out);
+        }
+    }
+
+    @Test
     void pcapngWithSeveralLinkTypesReplaysEveryRecordOfEveryInterface() throws Exception
     {
         // tcpdump stops at the second interface ("type 0 different from the first"); tshark reads all.

@@ -44,6 +44,12 @@ public interface FrameSource extends AutoCloseable
         return null;
     }
 
+    /** Records captured shorter than they were on the wire (snap length), so far. */
+    default long truncatedRecords()
+    {
+        return 0;
+    }
+
     /** Whether this source is live traffic: then the lossy policy is its default. */
     default boolean isLive()
     {

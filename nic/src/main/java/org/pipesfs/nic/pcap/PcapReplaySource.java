@@ -23,6 +23,7 @@ public final class PcapReplaySource implements FrameSource
     private long firstReplayNs;
     private long packets;
     private long bytes;
+    private long truncatedRecords;
     private volatile String problem;
 
     public PcapReplaySource(final ReplaySpec spec)
@@ -67,6 +68,10 @@ public final class PcapReplaySource implements FrameSource
             data.buffer().putBytes(data.frameOffset(position), reader.buffer(), reader.offset(), length);
             final long sequence = data.commit(
                 position, length, reader.originalLength(), reader.timestampNs(), reader.linkType());
+            if (reader.originalLength() > length)
+            {
+                truncatedRecords++;
+            }
             pending = false;
             packets++;
             bytes += length;
@@ -95,6 +100,11 @@ public final class PcapReplaySource implements FrameSource
         passes++;
         if (spec.loops() != 0 && passes >= spec.loops())
         {
+            if (truncatedRecords > 0)
+            {
+                System.err.println("pipesfs: " + spec.file() + ": replayed " + packets + " records; "
+                    + truncatedRecords + " of them were cut short when captured (snap length)");
+            }
             return false;
         }
         reader.close();
@@ -147,6 +157,11 @@ public final class PcapReplaySource implements FrameSource
         }
         final double size = Math.max(1, reader.size());
         return Math.min(1.0, (passes * size + reader.position()) / (spec.loops() * size));
+    }
+
+    public long truncatedRecords()
+    {
+        return truncatedRecords;
     }
 
     public String problem()

@@ -1,0 +1,128 @@
+#!/usr/bin/env bash
+# NIC generator benchmarks (issue 4), in one run on one machine:
+#   1. pcap replay at speed=max of a >= 1 GiB synthetic capture, next to tcpdump -r FILE -w /dev/null:
+#      a) into the DBuf alone (lossy, no reader): the generator's own rate;
+#      b) through the mount to a reader (lossless, cat all.pcap > /dev/null): end to end.
+#   2. live capture on a veth pair driven by tcpreplay --topspeed from a network namespace,
+#      pipesfs (cat all > /dev/null) and tcpdump -w /dev/null in turn, with CPU per packet.
+# Prints a Markdown table of medians over RUNS runs (default 5), with min and max.
+set -euo pipefail
+REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+PIPESFS="$REPO/pipesfs"
+OUT="${BENCH_DIR:-/tmp/pipesfs-bench}"
+RUNS="${RUNS:-5}"
+LIVE_PACKETS="${LIVE_PACKETS:-1000000}"
+mkdir -p "$OUT"
+BIG="$OUT/big.pcap"; LIVE="$OUT/live-$LIVE_PACKETS.pcap"
+command -v tcpreplay >/dev/null || { DEBIAN_FRONTEND=noninteractive apt-get install -y -q tcpreplay >/dev/null; }
+[ -s "$BIG" ] || "$PIPESFS" synth --size 1G "$BIG"
+[ -s "$LIVE" ] || "$PIPESFS" synth --count "$LIVE_PACKETS" "$LIVE"
+BIG_PACKETS=$(capinfos -M -c "$BIG" | awk '/Number of packets/ {print $NF}')
+
+now() { date +%s.%N; }
+stat_of() { awk -v k="$2" '$1 == k {print $2}' "$1/.stats"; }
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+summary() { sort -g | awk '{a[NR]=$1} END {printf "%s|%s|%s", a[int((NR+1)/2)], a[1], a[NR]}'; }
+server_pid() { pgrep -f "PipesFsCommand mount -f .*$1\$" | head -1; }
+
+mount_paused() { # dir, extra args...
+  local dir=$1; shift
+  "$PIPESFS" mount --paused "$@" --log "$OUT/server.log" "$dir"
+}
+umount_dir() { "$PIPESFS" umount "$1" >/dev/null 2>&1 || fusermount -u -z "$1"; }
+
+replay_tcpdump() {
+  local t0 t1; t0=$(now); tcpdump -r "$BIG" -w /dev/null 2>/dev/null; t1=$(now)
+  echo "$BIG_PACKETS / ($t1 - $t0)" | bc -l
+}
+replay_dbuf() {
+  local dir t0 t1; dir=$(mktemp -d)
+  mount_paused "$dir" --policy lossy --buffer 256M --source "pcap:$BIG"
+  t0=$(now); echo start > "$dir/.ctl"
+  until [ "$(stat_of "$dir" state)" = ended ]; do sleep 0.005; done; t1=$(now)
+  [ "$(stat_of "$dir" packets)" = "$BIG_PACKETS" ] || { echo "replay lost packets" >&2; exit 1; }
+  umount_dir "$dir"; rmdir "$dir"
+  echo "$BIG_PACKETS / ($t1 - $t0)" | bc -l
+}
+replay_cat() {
+  local dir t0 t1 pid; dir=$(mktemp -d)
+  mount_paused "$dir" --source "pcap:$BIG"
+  cat "$dir/all.pcap" > /dev/null & pid=$!
+  until [ "$(stat_of "$dir" readers)" = 1 ]; do sleep 0.005; done; sleep 0.2
+  t0=$(now); echo start > "$dir/.ctl"; wait $pid; t1=$(now)
+  umount_dir "$dir"; rmdir "$dir"
+  echo "$BIG_PACKETS / ($t1 - $t0)" | bc -l
+}
+
+NS=pfsbench$$; HOST=pfbh$$; PEER=pfbp$$
+live_setup() {
+  ip netns add $NS; ip link add $HOST type veth peer name $PEER; ip link set $PEER netns $NS
+  sysctl -qw net.ipv6.conf.$HOST.disable_ipv6=1; ip netns exec $NS sysctl -qw net.ipv6.conf.all.disable_ipv6=1
+  ip link set $HOST up; ip netns exec $NS ip link set $PEER up
+}
+live_teardown() { ip link del $HOST 2>/dev/null || true; ip netns del $NS 2>/dev/null || true; }
+trap live_teardown EXIT
+# frames sent; the send rate goes to $OUT/rates
+send() { ip netns exec $NS tcpreplay -i $PEER --topspeed "$LIVE" 2>&1 | tee -a "$OUT/tcpreplay.log" \
+  | awk '/Rated:/ {for (i = 1; i < NF; i++) if ($(i+1) ~ /^pps/) print $i >> "'"$OUT/rates"'"} /Actual:/ {print $2}'; }
+
+# prints: captured sent cpu_seconds
+live_pipesfs() {
+  local dir pid spid c0 c1 sent captured; dir=$(mktemp -d)
+  mount_paused "$dir" --source "live:$HOST"
+  cat "$dir/all" > /dev/null & pid=$!
+  until [ "$(stat_of "$dir" readers)" = 1 ]; do sleep 0.005; done
+  echo start > "$dir/.ctl"; spid=$(server_pid "$dir")
+  c0=$(( $(cpu_ticks "$spid") + $(cpu_ticks $pid) ))
+  sent=$(send); sleep 1
+  c1=$(( $(cpu_ticks "$spid") + $(cpu_ticks $pid) ))
+  captured=$(( $(stat_of "$dir" elements_out) - $(stat_of "$dir" dropped) ))
+  kill $pid; wait $pid 2>/dev/null || true
+  umount_dir "$dir"; rmdir "$dir"
+  echo "$captured $sent $(echo "($c1 - $c0) / $(getconf CLK_TCK)" | bc -l)"
+}
+live_tcpdump() {
+  local pid c0 c1 sent log; log=$(mktemp)
+  tcpdump -i $HOST -w /dev/null 2> "$log" & pid=$!
+  until grep -q "listening on" "$log"; do sleep 0.01; done
+  c0=$(cpu_ticks $pid); sent=$(send); sleep 1; c1=$(cpu_ticks $pid)
+  kill -INT $pid; wait $pid 2>/dev/null || true
+  echo "$(awk '/packets captured/ {print $1}' "$log") $sent $(echo "($c1 - $c0) / $(getconf CLK_TCK)" | bc -l)"
+  rm -f "$log"
+}
+
+declare -A R
+for i in $(seq "$RUNS"); do
+  R[tcpdump]+="$(replay_tcpdump)"$'\n'
+  R[dbuf]+="$(replay_dbuf)"$'\n'
+  R[cat]+="$(replay_cat)"$'\n'
+done
+live_setup
+rm -f "$OUT/rates"
+LP=(); LT=()
+for i in $(seq "$RUNS"); do LP+=("$(live_pipesfs)"); LT+=("$(live_tcpdump)"); done
+
+fmt() { IFS='|' read -r med lo hi <<<"$1"; printf "%.2f M (%.2f–%.2f)" "$(echo "$med/1000000" | bc -l)" "$(echo "$lo/1000000" | bc -l)" "$(echo "$hi/1000000" | bc -l)"; }
+T=$(printf '%s' "${R[tcpdump]}" | summary); D=$(printf '%s' "${R[dbuf]}" | summary); C=$(printf '%s' "${R[cat]}" | summary)
+echo
+echo "pcap replay of $(du -h "$BIG" | cut -f1) ($BIG_PACKETS packets), packets/s, median of $RUNS (min–max):"
+echo
+echo "| path | packets/s | ratio to tcpdump -r -w /dev/null |"
+echo "| --- | --- | --- |"
+echo "| tcpdump -r big.pcap -w /dev/null | $(fmt "$T") | 1.00× |"
+echo "| pipesfs replay into the DBuf (speed=max, no reader) | $(fmt "$D") | $(printf '%.2f' "$(echo "${D%%|*} / ${T%%|*}" | bc -l)")× |"
+echo "| pipesfs replay to cat all.pcap > /dev/null | $(fmt "$C") | $(printf '%.2f' "$(echo "${C%%|*} / ${T%%|*}" | bc -l)")× |"
+echo
+echo "live capture on a veth pair, tcpreplay --topspeed of $LIVE_PACKETS frames at a median $(summary < "$OUT/rates" | cut -d'|' -f1) pps, median of $RUNS:"
+echo
+live_row() { # name, array of "captured sent cpu"
+  local name=$1; shift
+  local caps sents cpus
+  caps=$(printf '%s\n' "$@" | awk '{print $1}' | summary); sents=$(printf '%s\n' "$@" | awk '{print $2}' | summary)
+  cpus=$(printf '%s\n' "$@" | awk '$1 > 0 {print 1e6 * $3 / $1}' | summary)
+  echo "| $name | ${sents%%|*} | ${caps%%|*} (${caps#*|}) | $(printf '%.2f' "$(echo "100 * (${sents%%|*} - ${caps%%|*}) / ${sents%%|*}" | bc -l)") % | $(printf '%.2f' "${cpus%%|*}") |" | sed 's/(\([0-9]*\)|\([0-9]*\))/(\1–\2)/'
+}
+echo "| capture | frames sent | frames captured (min–max) | loss | CPU µs per captured frame |"
+echo "| --- | --- | --- | --- | --- |"
+live_row "pipesfs live: + cat all > /dev/null" "${LP[@]}"
+live_row "tcpdump -i IFACE -w /dev/null" "${LT[@]}"
