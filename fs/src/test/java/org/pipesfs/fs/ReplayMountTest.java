@@ -86,6 +86,62 @@ class ReplayMountTest
         }
     }
 
+    /** Rewrites http.pcap's Ethernet frames under another link-layer header. */
+    static Path relink(final Path dir, final int linkType) throws Exception
+    {
+        final Path file = dir.resolve("http-" + linkType + ".pcap");
+        final org.agrona.concurrent.UnsafeBuffer frame = new org.agrona.concurrent.UnsafeBuffer(new byte[70_000]);
+        try (org.pipesfs.nic.pcap.CaptureReader reader = org.pipesfs.nic.pcap.CaptureReader.open(CAPTURES.resolve("http.pcap"));
+            org.pipesfs.nic.pcap.PcapFileWriter writer = new org.pipesfs.nic.pcap.PcapFileWriter(file, linkType))
+        {
+            while (reader.next())
+            {
+                final int ip = reader.capturedLength() - 14;
+                final int header = switch (linkType)
+                {
+                    case 101 -> 0;
+                    case 113 -> 16;
+                    case 0 -> 4;
+                    default -> throw new IllegalArgumentException();
+                };
+                frame.setMemory(0, header, (byte)0);
+                if (linkType == 113)
+                {
+                    frame.putShort(14, (short)0x0800, java.nio.ByteOrder.BIG_ENDIAN);
+                }
+                else if (linkType == 0)
+                {
+                    frame.putInt(0, 2, java.nio.ByteOrder.LITTLE_ENDIAN);
+                }
+                frame.putBytes(header, reader.buffer(), reader.offset() + 14, ip);
+                writer.write(frame, 0, header + ip, reader.timestampNs());
+            }
+        }
+        return file;
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {101, 113, 0})
+    void rawIpLinuxCookedAndBsdLoopbackCapturesReplayWithTheirLinkType(final int linkType) throws Exception
+    {
+        final Path dir = Files.createTempDirectory("relink");
+        final Path capture = relink(dir, linkType);
+        final Path out = dir.resolve("out.pcap");
+        try (FuseMount mount = FuseMount.start("--paused", "--source", "pcap:" + capture))
+        {
+            replay(mount, out);
+            final String original = tcpdump(capture);
+            assertThat(original).contains("HTTP: GET /download.html");
+            assertThat(tcpdump(out)).isEqualTo(original);
+        }
+        finally
+        {
+            Files.deleteIfExists(out);
+            Files.deleteIfExists(capture);
+            Files.deleteIfExists(dir);
+        }
+    }
+
     @Test
     void recordsCutShortWhenCapturedAreCountedAndReported() throws Exception
     {
