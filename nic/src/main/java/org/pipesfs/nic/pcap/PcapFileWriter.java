@@ -33,8 +33,16 @@ public final class PcapFileWriter implements AutoCloseable
         used = PcapFormat.GLOBAL_HEADER_LENGTH;
     }
 
-    /** Appends one record holding {@code frame[offset, offset + length)}. */
+    /** Appends one record holding {@code frame[offset, offset + length)}, whole on the wire. */
     public void write(final DirectBuffer frame, final int offset, final int length, final long timestampNs)
+        throws IOException
+    {
+        write(frame, offset, length, length, timestampNs);
+    }
+
+    /** Appends one record of which {@code length} of {@code originalLength} bytes were captured. */
+    public void write(
+        final DirectBuffer frame, final int offset, final int length, final int originalLength, final long timestampNs)
         throws IOException
     {
         final int needed = PcapFormat.RECORD_HEADER_LENGTH + length;
@@ -49,7 +57,7 @@ public final class PcapFileWriter implements AutoCloseable
         view.putInt(used + PcapFormat.TS_SECONDS_OFFSET, (int)(timestampNs / 1_000_000_000L), ByteOrder.LITTLE_ENDIAN);
         view.putInt(used + PcapFormat.TS_FRACTION_OFFSET, (int)(timestampNs % 1_000_000_000L), ByteOrder.LITTLE_ENDIAN);
         view.putInt(used + PcapFormat.CAPTURED_LENGTH_OFFSET, length, ByteOrder.LITTLE_ENDIAN);
-        view.putInt(used + PcapFormat.ORIGINAL_LENGTH_OFFSET, length, ByteOrder.LITTLE_ENDIAN);
+        view.putInt(used + PcapFormat.ORIGINAL_LENGTH_OFFSET, Math.max(length, originalLength), ByteOrder.LITTLE_ENDIAN);
         view.putBytes(used + PcapFormat.RECORD_HEADER_LENGTH, frame, offset, length);
         used += needed;
         records++;

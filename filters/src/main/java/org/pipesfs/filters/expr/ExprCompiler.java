@@ -1,0 +1,615 @@
+package org.pipesfs.filters.expr;
+
+import org.pipesfs.filters.FilterSpecException;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Compiles a pcap-filter (tcpdump) expression into a {@link Matcher} tree, once. The subset:
+ * {@code [src|dst] host}, {@code [src|dst] net A.B.C.D mask M | A.B.C | A.B.C.D/N},
+ * {@code [tcp|udp] [src|dst] port|portrange}, {@code ip ip6 tcp udp icmp icmp6 arp vlan [ID]},
+ * {@code ip proto N}, {@code ip6 proto N}, {@code len}, {@code greater}, {@code less},
+ * {@code proto[off:size]} relations with {@code & | + - * /} and the named constants
+ * ({@code tcpflags}, {@code tcp-syn}, {@code icmp-echo}...), {@code and or not && || !} and
+ * parentheses. As in tcpdump, {@code and} and {@code or} have equal precedence and associate
+ * left to right, a bare address or port after them inherits the previous qualifiers, and every
+ * primitive after {@code vlan} looks one tag deeper. Anything else is a
+ * {@link FilterSpecException} naming the offending token.
+ */
+public final class ExprCompiler
+{
+    private static final Map<String, Long> CONSTANTS = Map.ofEntries(
+        Map.entry("tcpflags", 13L), Map.entry("icmptype", 0L), Map.entry("icmpcode", 1L),
+        Map.entry("icmp6type", 0L), Map.entry("icmp6code", 1L),
+        Map.entry("tcp-fin", 0x01L), Map.entry("tcp-syn", 0x02L), Map.entry("tcp-rst", 0x04L),
+        Map.entry("tcp-push", 0x08L), Map.entry("tcp-ack", 0x10L), Map.entry("tcp-urg", 0x20L),
+        Map.entry("tcp-ece", 0x40L), Map.entry("tcp-cwr", 0x80L),
+        Map.entry("icmp-echoreply", 0L), Map.entry("icmp-unreach", 3L), Map.entry("icmp-sourcequench", 4L),
+        Map.entry("icmp-redirect", 5L), Map.entry("icmp-echo", 8L), Map.entry("icmp-routeradvert", 9L),
+        Map.entry("icmp-routersolicit", 10L), Map.entry("icmp-timxceed", 11L), Map.entry("icmp-paramprob", 12L),
+        Map.entry("icmp-tstamp", 13L), Map.entry("icmp-tstampreply", 14L));
+    private static final Map<String, Integer> PROTOCOL_NUMBERS = Map.of("icmp", 1, "tcp", 6, "udp", 17, "icmp6", 58, "sctp", 132);
+
+    private enum Kind
+    {
+        WORD, LPAREN, RPAREN, LBRACK, RBRACK, COLON, RELOP, ARITH, NOT, AND, OR, END
+    }
+
+    private record Token(Kind kind, String text)
+    {
+    }
+
+    private final String source;
+    private final List<Token> tokens;
+    private int at;
+    private int depth;
+    // qualifiers of the last primitive, inherited by a bare ID after and/or
+    private String lastProto;
+    private int lastDirection;
+    private String lastType;
+
+    private ExprCompiler(final String source)
+    {
+        this.source = source;
+        this.tokens = lex(source);
+    }
+
+    public static Matcher compile(final String expression)
+    {
+        if (expression.isBlank())
+        {
+            throw new FilterSpecException("expr: empty expression");
+        }
+        final ExprCompiler compiler = new ExprCompiler(expression);
+        final Matcher matcher = compiler.expression();
+        if (compiler.peek().kind != Kind.END)
+        {
+            throw compiler.unexpected();
+        }
+        return matcher;
+    }
+
+    // ---- lexer ---------------------------------------------------------------------------
+
+    private static List<Token> lex(final String s)
+    {
+        final List<Token> out = new ArrayList<>();
+        int brackets = 0;
+        int i = 0;
+        while (i < s.length())
+        {
+            final char c = s.charAt(i);
+            if (Character.isWhitespace(c))
+            {
+                i++;
+                continue;
+            }
+            final String two = i + 1 < s.length() ? s.substring(i, i + 2) : "";
+            switch (two)
+            {
+                case "&&" -> { out.add(new Token(Kind.AND, two)); i += 2; continue; }
+                case "||" -> { out.add(new Token(Kind.OR, two)); i += 2; continue; }
+                case "!=", ">=", "<=", "==" -> { out.add(new Token(Kind.RELOP, two)); i += 2; continue; }
+                default -> { }
+            }
+            switch (c)
+            {
+                case '(' -> out.add(new Token(Kind.LPAREN, "("));
+                case ')' -> out.add(new Token(Kind.RPAREN, ")"));
+                case '[' -> { out.add(new Token(Kind.LBRACK, "[")); brackets++; }
+                case ']' -> { out.add(new Token(Kind.RBRACK, "]")); brackets--; }
+                case '!' -> out.add(new Token(Kind.NOT, "!"));
+                case '=', '<', '>' -> out.add(new Token(Kind.RELOP, String.valueOf(c)));
+                case '&', '|', '+', '*', '/' -> out.add(new Token(Kind.ARITH, String.valueOf(c)));
+                default -> {
+                    if (c == ':' && brackets > 0)
+                    {
+                        out.add(new Token(Kind.COLON, ":"));
+                    }
+                    else if (isWordChar(c, brackets))
+                    {
+                        int end = i;
+                        while (end < s.length() && isWordChar(s.charAt(end), brackets))
+                        {
+                            end++;
+                        }
+                        final String word = s.substring(i, end);
+                        out.add(switch (word)
+                        {
+                            case "and" -> new Token(Kind.AND, word);
+                            case "or" -> new Token(Kind.OR, word);
+                            case "not" -> new Token(Kind.NOT, word);
+                            default -> new Token(Kind.WORD, word);
+                        });
+                        i = end;
+                        continue;
+                    }
+                    else if (c == '-')
+                    {
+                        out.add(new Token(Kind.ARITH, "-"));
+                    }
+                    else
+                    {
+                        throw new FilterSpecException("expr: unsupported character '" + c + "' in '" + s + "'");
+                    }
+                }
+            }
+            i++;
+        }
+        out.add(new Token(Kind.END, "end of expression"));
+        return out;
+    }
+
+    private static boolean isWordChar(final char c, final int brackets)
+    {
+        return Character.isLetterOrDigit(c) || c == '.' || c == '_' || c == '-' || c == '\\' || (c == ':' && brackets == 0)
+            || (c == '/' && brackets == 0);
+    }
+
+    // ---- boolean structure ---------------------------------------------------------------
+
+    private Token peek()
+    {
+        return tokens.get(at);
+    }
+
+    private Token peek(final int ahead)
+    {
+        return tokens.get(Math.min(at + ahead, tokens.size() - 1));
+    }
+
+    private Token next()
+    {
+        return tokens.get(at++);
+    }
+
+    private Matcher expression()
+    {
+        Matcher left = unary();
+        while (peek().kind == Kind.AND || peek().kind == Kind.OR)
+        {
+            final boolean and = next().kind == Kind.AND;
+            final Matcher right = unary();
+            left = and ? new Matcher.And(left, right) : new Matcher.Or(left, right);
+        }
+        return left;
+    }
+
+    private Matcher unary()
+    {
+        final Token t = peek();
+        if (t.kind == Kind.NOT)
+        {
+            next();
+            return new Matcher.Not(unary());
+        }
+        if (t.kind == Kind.LPAREN)
+        {
+            next();
+            final Matcher inner = expression();
+            expect(Kind.RPAREN);
+            return inner;
+        }
+        if (isRelationStart())
+        {
+            return relation();
+        }
+        if (t.kind != Kind.WORD)
+        {
+            throw unexpected();
+        }
+        return primitive();
+    }
+
+    private boolean isRelationStart()
+    {
+        final Token t = peek();
+        if (t.kind != Kind.WORD)
+        {
+            return false;
+        }
+        if (peek(1).kind == Kind.LBRACK)
+        {
+            return true;
+        }
+        final boolean operandLike = t.text.equals("len") || isNumber(t.text) || CONSTANTS.containsKey(t.text);
+        return operandLike && (peek(1).kind == Kind.RELOP || peek(1).kind == Kind.ARITH);
+    }
+
+    // ---- primitives --------------------------------------------------------------------------
+
+    private Matcher primitive()
+    {
+        String proto = null;
+        int direction = 0;
+        String type = null;
+        boolean qualified = false;
+        while (true)
+        {
+            final Token t = peek();
+            final String w = t.kind == Kind.WORD ? t.text : "";
+            if (!qualified && PROTOCOL_WORDS.contains(w))
+            {
+                next();
+                proto = w;
+                qualified = true;
+                if (endsPrimitive(peek()))
+                {
+                    remember(proto, 0, null);
+                    return protocol(proto);
+                }
+                continue;
+            }
+            if (w.equals("proto") && type == null && direction == 0)
+            {
+                next();
+                return ipProto(proto);
+            }
+            if ((w.equals("src") || w.equals("dst")) && direction == 0 && type == null)
+            {
+                next();
+                direction = w.equals("src") ? 1 : 2;
+                qualified = true;
+                continue;
+            }
+            if ((w.equals("host") || w.equals("net") || w.equals("port") || w.equals("portrange")) && type == null)
+            {
+                next();
+                type = w;
+                qualified = true;
+                continue;
+            }
+            if (w.equals("vlan") && !qualified)
+            {
+                next();
+                int id = -1;
+                if (peek().kind == Kind.WORD && isNumber(peek().text))
+                {
+                    id = (int)number(next(), 0, 4095);
+                }
+                final Matcher vlan = new Matcher.Vlan(depth, id);
+                if (depth + 1 >= ExprPacket.MAX_DEPTH)
+                {
+                    throw new FilterSpecException("expr: too many 'vlan' keywords");
+                }
+                depth++;
+                return vlan;
+            }
+            if ((w.equals("greater") || w.equals("less")) && !qualified)
+            {
+                next();
+                final long n = number(next(), 0, 0xffffffffL);
+                return new Matcher.Relation(new Value.Length(), w.equals("greater") ? Matcher.Relation.GE : Matcher.Relation.LE,
+                    new Value.Constant(n));
+            }
+            if (t.kind != Kind.WORD || KEYWORDS.contains(w))
+            {
+                throw unexpected();
+            }
+            // An ID: an address or a port. Unqualified, it inherits the previous primitive's qualifiers.
+            if (!qualified)
+            {
+                if (lastType == null)
+                {
+                    throw new FilterSpecException("expr: '" + w + "' is not a primitive this filter supports");
+                }
+                proto = lastProto;
+                direction = lastDirection;
+                type = lastType;
+            }
+            if (type == null)
+            {
+                type = "host";
+            }
+            next();
+            remember(proto, direction, type);
+            return id(proto, direction, type, w);
+        }
+    }
+
+    private static final List<String> PROTOCOL_WORDS = List.of("ether", "ip", "ip6", "arp", "tcp", "udp", "icmp", "icmp6", "sctp");
+    private static final List<String> KEYWORDS = List.of("ether", "ip", "ip6", "arp", "tcp", "udp", "icmp", "icmp6", "sctp",
+        "src", "dst", "host", "net", "port", "portrange", "vlan", "proto", "greater", "less", "len", "mask");
+
+    private void remember(final String proto, final int direction, final String type)
+    {
+        lastProto = proto;
+        lastDirection = direction;
+        lastType = type;
+    }
+
+    private static boolean endsPrimitive(final Token t)
+    {
+        return t.kind == Kind.END || t.kind == Kind.AND || t.kind == Kind.OR || t.kind == Kind.RPAREN;
+    }
+
+    private Matcher protocol(final String proto)
+    {
+        return switch (proto)
+        {
+            case "ip" -> new Matcher.EtherType(depth, 0x0800);
+            case "ip6" -> new Matcher.EtherType(depth, 0x86dd);
+            case "arp" -> new Matcher.EtherType(depth, 0x0806);
+            case "tcp", "udp", "sctp" -> new Matcher.Or(new Matcher.IpProto(depth, 4, PROTOCOL_NUMBERS.get(proto)),
+                new Matcher.IpProto(depth, 6, PROTOCOL_NUMBERS.get(proto)));
+            case "icmp" -> new Matcher.IpProto(depth, 4, 1);
+            case "icmp6" -> new Matcher.IpProto(depth, 6, 58);
+            default -> throw new FilterSpecException("expr: '" + proto + "' alone is not supported");
+        };
+    }
+
+    private Matcher ipProto(final String proto)
+    {
+        // As in tcpdump, a protocol name here is a keyword and must be escaped: ip proto \\udp.
+        final Token t = next();
+        final String name = t.text.startsWith("\\") ? t.text.substring(1) : null;
+        if (name == null && PROTOCOL_NUMBERS.containsKey(t.text))
+        {
+            throw new FilterSpecException("expr: write 'proto \\" + t.text + "' or a number, not 'proto " + t.text + "'");
+        }
+        final long n = name != null && PROTOCOL_NUMBERS.containsKey(name) ? PROTOCOL_NUMBERS.get(name) : number(t, 0, 255);
+        if (proto == null)
+        {
+            return new Matcher.Or(new Matcher.IpProto(depth, 4, (int)n), new Matcher.IpProto(depth, 6, (int)n));
+        }
+        if (proto.equals("ip") || proto.equals("ip6"))
+        {
+            return new Matcher.IpProto(depth, proto.equals("ip") ? 4 : 6, (int)n);
+        }
+        throw new FilterSpecException("expr: 'proto' after '" + proto + "' is not supported");
+    }
+
+    private Matcher id(final String proto, final int direction, final String type, final String id)
+    {
+        switch (type)
+        {
+            case "port", "portrange" -> {
+                final int protocol;
+                if (proto == null)
+                {
+                    protocol = -1;
+                }
+                else if (proto.equals("tcp") || proto.equals("udp") || proto.equals("sctp"))
+                {
+                    protocol = PROTOCOL_NUMBERS.get(proto);
+                }
+                else
+                {
+                    throw new FilterSpecException("expr: '" + proto + " " + type + "' is not supported");
+                }
+                final int low;
+                final int high;
+                if (type.equals("port"))
+                {
+                    low = (int)number(id, 0, 65535);
+                    high = low;
+                }
+                else
+                {
+                    final int dash = id.indexOf('-');
+                    if (dash <= 0)
+                    {
+                        throw new FilterSpecException("expr: portrange needs LOW-HIGH, not '" + id + "'");
+                    }
+                    low = (int)number(id.substring(0, dash), 0, 65535);
+                    high = (int)number(id.substring(dash + 1), 0, 65535);
+                }
+                return new Matcher.Port(depth, direction, protocol, Math.min(low, high), Math.max(low, high));
+            }
+            case "host", "net" -> {
+                if (proto != null && !proto.equals("ip") && !proto.equals("ip6") && !proto.equals("arp"))
+                {
+                    throw new FilterSpecException("expr: '" + proto + " " + type + "' is not supported");
+                }
+                byte[] mask = null;
+                String address = id;
+                if (type.equals("net") && peek().kind == Kind.WORD && peek().text.equals("mask"))
+                {
+                    next();
+                    mask = Addresses.parseV4(next().text, source);
+                }
+                else if (type.equals("net") && id.contains("/"))
+                {
+                    address = id.substring(0, id.indexOf('/'));
+                    final int bits = (int)number(id.substring(id.indexOf('/') + 1), 0, address.contains(":") ? 128 : 32);
+                    mask = Addresses.prefixMask(address.contains(":") ? 16 : 4, bits);
+                }
+                final byte[] bytes;
+                if (type.equals("net") && mask == null && !address.contains(":"))
+                {
+                    final String[] parts = address.split("\\.", -1);
+                    bytes = Addresses.parseV4Partial(address, source);
+                    mask = Addresses.prefixMask(4, 8 * parts.length);
+                }
+                else
+                {
+                    bytes = address.contains(":") ? Addresses.parseV6(address, source) : Addresses.parseV4(address, source);
+                }
+                if (mask == null)
+                {
+                    mask = Addresses.prefixMask(bytes.length, bytes.length * 8);
+                }
+                if (mask.length != bytes.length)
+                {
+                    throw new FilterSpecException("expr: mask does not fit address '" + id + "'");
+                }
+                for (int i = 0; i < bytes.length; i++)
+                {
+                    if ((bytes[i] & ~mask[i]) != 0)
+                    {
+                        throw new FilterSpecException("expr: non-network bits set in '" + id + "'");
+                    }
+                }
+                if (bytes.length == 16 && proto != null && !proto.equals("ip6"))
+                {
+                    throw new FilterSpecException("expr: '" + proto + "' with IPv6 address '" + id + "'");
+                }
+                if (bytes.length == 4 && "ip6".equals(proto))
+                {
+                    throw new FilterSpecException("expr: 'ip6' with IPv4 address '" + id + "'");
+                }
+                return new Matcher.Address(depth, direction, bytes, mask, !"arp".equals(proto), proto == null || proto.equals("arp"));
+            }
+            default -> throw new FilterSpecException("expr: unsupported '" + type + "'");
+        }
+    }
+
+    // ---- relations -----------------------------------------------------------------------------
+
+    private Matcher relation()
+    {
+        final Value left = arithmetic(0);
+        final Token op = next();
+        if (op.kind != Kind.RELOP)
+        {
+            at--;
+            throw unexpected();
+        }
+        final Value right = arithmetic(0);
+        final int code = switch (op.text)
+        {
+            case "=", "==" -> Matcher.Relation.EQ;
+            case "!=" -> Matcher.Relation.NE;
+            case "<" -> Matcher.Relation.LT;
+            case "<=" -> Matcher.Relation.LE;
+            case ">" -> Matcher.Relation.GT;
+            default -> Matcher.Relation.GE;
+        };
+        return new Matcher.Relation(left, code, right);
+    }
+
+    private static int precedence(final String op)
+    {
+        return switch (op)
+        {
+            case "|" -> 1;
+            case "&" -> 2;
+            case "+", "-" -> 3;
+            default -> 4;
+        };
+    }
+
+    private Value arithmetic(final int minimum)
+    {
+        Value left = operand();
+        while (peek().kind == Kind.ARITH && precedence(peek().text) > minimum)
+        {
+            final String op = next().text;
+            final Value right = arithmetic(precedence(op));
+            left = new Value.Binary(left, op.charAt(0), right);
+        }
+        return left;
+    }
+
+    private Value operand()
+    {
+        final Token t = next();
+        if (t.kind == Kind.LPAREN)
+        {
+            final Value inner = arithmetic(0);
+            expect(Kind.RPAREN);
+            return inner;
+        }
+        if (t.kind != Kind.WORD)
+        {
+            at--;
+            throw unexpected();
+        }
+        if (t.text.equals("len"))
+        {
+            return new Value.Length();
+        }
+        if (CONSTANTS.containsKey(t.text))
+        {
+            return new Value.Constant(CONSTANTS.get(t.text));
+        }
+        if (isNumber(t.text))
+        {
+            return new Value.Constant(number(t, 0, 0xffffffffL));
+        }
+        if (peek().kind == Kind.LBRACK)
+        {
+            next();
+            final Token offsetToken = next();
+            final long offset = CONSTANTS.containsKey(offsetToken.text) ? CONSTANTS.get(offsetToken.text)
+                : number(offsetToken, 0, 65535);
+            int size = 1;
+            if (peek().kind == Kind.COLON)
+            {
+                next();
+                size = (int)number(next(), 1, 4);
+                if (size == 3)
+                {
+                    throw new FilterSpecException("expr: load size must be 1, 2 or 4, not 3");
+                }
+            }
+            expect(Kind.RBRACK);
+            return switch (t.text)
+            {
+                case "ether" -> new Value.Load(depth, 0, 0, (int)offset, size);
+                case "ip" -> new Value.Load(depth, 3, 0, (int)offset, size);
+                case "tcp", "udp", "icmp" -> new Value.Load(depth, 4, PROTOCOL_NUMBERS.get(t.text), (int)offset, size);
+                default -> throw new FilterSpecException("expr: '" + t.text + "[...]' is not supported");
+            };
+        }
+        at--;
+        throw unexpected();
+    }
+
+    // ---- helpers ----------------------------------------------------------------------------------
+
+    private void expect(final Kind kind)
+    {
+        if (peek().kind != kind)
+        {
+            throw unexpected();
+        }
+        next();
+    }
+
+    private FilterSpecException unexpected()
+    {
+        final Token t = peek();
+        return new FilterSpecException(t.kind == Kind.END
+            ? "expr: '" + source + "' ends too early"
+            : "expr: unexpected '" + t.text + "' in '" + source + "'");
+    }
+
+    private static boolean isNumber(final String text)
+    {
+        if (text.startsWith("0x") || text.startsWith("0X"))
+        {
+            return text.length() > 2 && text.substring(2).chars().allMatch(c -> Character.digit(c, 16) >= 0);
+        }
+        return !text.isEmpty() && text.chars().allMatch(Character::isDigit);
+    }
+
+    private long number(final Token t, final long min, final long max)
+    {
+        return number(t.text, min, max);
+    }
+
+    private long number(final String text, final long min, final long max)
+    {
+        if (!isNumber(text))
+        {
+            throw new FilterSpecException("expr: expected a number, not '" + text + "' in '" + source + "'");
+        }
+        final long value;
+        try
+        {
+            value = text.startsWith("0x") || text.startsWith("0X") ? Long.parseLong(text.substring(2), 16) : Long.parseLong(text);
+        }
+        catch (final NumberFormatException ex)
+        {
+            throw new FilterSpecException("expr: number '" + text + "' is too large");
+        }
+        if (value < min || value > max)
+        {
+            throw new FilterSpecException("expr: '" + text + "' is outside " + min + ".." + max);
+        }
+        return value;
+    }
+}

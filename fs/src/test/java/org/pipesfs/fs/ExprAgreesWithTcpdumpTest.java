@@ -1,0 +1,182 @@
+package org.pipesfs.fs;
+
+import org.agrona.concurrent.UnsafeBuffer;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.pipesfs.filters.FilterSpecException;
+import org.pipesfs.filters.expr.ExprCompiler;
+import org.pipesfs.filters.expr.ExprPacket;
+import org.pipesfs.filters.expr.Matcher;
+import org.pipesfs.nic.pcap.CaptureReader;
+import org.pipesfs.nic.pcap.PcapFileWriter;
+import org.pipesfs.nic.pcap.PcapFormat;
+import org.pipesfs.nic.synthetic.SyntheticGenerator;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/**
+ * {@code expr=EXPR} must select exactly the packets {@code tcpdump -r FILE 'EXPR'} selects,
+ * compared by packet number, over every shared capture tcpdump can read whole and a synthetic
+ * capture with VLAN tags, IPv6, ARP, DNS and HTTP.
+ */
+class ExprAgreesWithTcpdumpTest
+{
+    static final List<String> EXPRESSIONS = List.of(
+        "ip", "ip6", "tcp", "udp", "icmp", "icmp6", "arp", "vlan", "vlan and tcp", "vlan 100", "vlan 101 or vlan 102",
+        "host 145.254.160.237", "src host 10.1.1.2", "dst host 65.208.228.223", "host 2001:db8::12",
+        "host 10.0.0.53", "ip host 192.168.43.9", "ip6 src host 2001:db8::15",
+        "net 192.168.0.0 mask 255.255.0.0", "net 10.1", "net 10.0.0.0/8", "src net 203.0.113.0/24",
+        "dst net 2001:db8::/32", "port 80", "src port 80", "dst port 80", "port 53", "tcp port 80",
+        "udp port 53", "tcp dst port 80", "portrange 1-1024", "src portrange 1024-65535", "udp portrange 50-60",
+        "len > 100", "len <= 60", "len = 60", "greater 1000", "less 100", "ip proto 6", "ip proto 17", "ip6 proto 58",
+        "ip proto \\udp", "tcp[tcpflags] & tcp-syn != 0", "tcp[tcpflags] & (tcp-syn|tcp-ack) == tcp-syn",
+        "tcp[13] & 2 != 0 and not tcp[13] & 16 != 0", "tcp[tcpflags] & tcp-fin != 0", "tcp[2:2] = 80",
+        "not tcp", "! arp", "tcp and port 80", "tcp && dst port 80", "udp || icmp",
+        "port 80 or port 53 and ip", "not (tcp or udp)", "(tcp or udp) and not port 53",
+        "host 10.1.1.1 or 10.1.1.2", "port 80 or 53", "ip and len > 500", "arp or icmp6",
+        "icmp[icmptype] = icmp-echo", "icmp[icmptype] == icmp-echoreply", "ip[8] < 64", "ip[9] = 17",
+        "vlan and udp port 53", "vlan and host 203.0.113.5", "ether[0] & 1 != 0", "ether[12:2] = 0x0806",
+        "udp[8:2] = 0x8180 or udp[10:2] & 0x8000 != 0", "tcp[100] = 1 or port 53", "!(ip6 || arp) && len >= 70");
+
+    @TempDir
+    static Path dir;
+
+    static final List<Path> CAPTURES = new ArrayList<>();
+
+    @BeforeAll
+    static void captures() throws Exception
+    {
+        final Path synthetic = dir.resolve("synthetic.pcap");
+        final SyntheticGenerator generator = new SyntheticGenerator(2026);
+        final UnsafeBuffer frame = new UnsafeBuffer(new byte[SyntheticGenerator.MAX_FRAME]);
+        try (PcapFileWriter writer = new PcapFileWriter(synthetic, PcapFormat.LINKTYPE_ETHERNET))
+        {
+            for (int i = 0; i < 50_000; i++)
+            {
+                writer.write(frame, 0, generator.next(frame, 0), 1_767_225_600_000_000_000L + i * 1000L);
+            }
+        }
+        final List<Path> originals = new ArrayList<>();
+        for (final String name : List.of("http.pcap", "dns_icmp.pcap", "test_ethernet.pcap", "be.pcap",
+            "truncated_dns.pcap", "le-test001.pcapng", "be-test010.pcapng"))
+        {
+            originals.add(ReplayMountTest.CAPTURES.resolve(name));
+        }
+        originals.add(synthetic);
+        for (final Path original : originals)
+        {
+            CAPTURES.add(indexed(original));
+        }
+    }
+
+    /**
+     * The same records with timestamps 1 s, 2 s, 3 s...: tcpdump -tt then prints each matched
+     * packet's index. (tcpdump's -# numbers printed packets, not packets in the file.)
+     */
+    private static Path indexed(final Path original) throws Exception
+    {
+        final Path copy = dir.resolve("indexed-" + original.getFileName() + ".pcap");
+        final UnsafeBuffer frame = new UnsafeBuffer(new byte[CaptureReader.MAX_RECORD]);
+        try (CaptureReader reader = CaptureReader.open(original);
+            PcapFileWriter writer = new PcapFileWriter(copy, reader.primaryLinkType()))
+        {
+            long index = 0;
+            while (reader.next())
+            {
+                frame.putBytes(0, reader.buffer(), reader.offset(), reader.capturedLength());
+                writer.write(frame, 0, reader.capturedLength(), reader.originalLength(), ++index * 1_000_000_000L);
+            }
+        }
+        return copy;
+    }
+
+    private static List<Integer> ours(final Path capture, final Matcher matcher)
+    {
+        final List<Integer> matched = new ArrayList<>();
+        final ExprPacket packet = new ExprPacket();
+        try (CaptureReader reader = CaptureReader.open(capture))
+        {
+            int number = 0;
+            while (reader.next())
+            {
+                number++;
+                packet.reset(reader.buffer(), reader.offset(), reader.capturedLength(), reader.originalLength(),
+                    reader.linkType());
+                if (Matcher.run(matcher, packet))
+                {
+                    matched.add(number);
+                }
+            }
+        }
+        return matched;
+    }
+
+    private static List<Integer> tcpdumps(final Path capture, final String expression) throws Exception
+    {
+        final Shell.Result result = Shell.run(60, "tcpdump -tt -nn -r " + capture + " '" + expression + "' 2>/dev/null");
+        final List<Integer> matched = new ArrayList<>();
+        for (final String line : result.out().split("\n"))
+        {
+            if (line.matches("^\\d+\\.\\d{6} .*"))
+            {
+                matched.add(Integer.parseInt(line.substring(0, line.indexOf('.'))));
+            }
+        }
+        return matched;
+    }
+
+    @Test
+    void everyExpressionMatchesExactlyThePacketsTcpdumpMatches() throws Exception
+    {
+        assertThat(EXPRESSIONS).hasSizeGreaterThanOrEqualTo(40);
+        final List<String> disagreements = new ArrayList<>();
+        for (final String expression : EXPRESSIONS)
+        {
+            final Matcher matcher = ExprCompiler.compile(expression);
+            long total = 0;
+            for (final Path capture : CAPTURES)
+            {
+                final List<Integer> expected = tcpdumps(capture, expression);
+                final List<Integer> actual = ours(capture, matcher);
+                total += expected.size();
+                if (!actual.equals(expected))
+                {
+                    disagreements.add(expression + " on " + capture.getFileName() + ": tcpdump " + summary(expected)
+                        + " ours " + summary(actual));
+                }
+            }
+            if (total == 0 && !expression.equals("tcp[100] = 1 or port 53"))
+            {
+                disagreements.add(expression + " matched nothing anywhere: not a useful test");
+            }
+        }
+        assertThat(disagreements).isEmpty();
+    }
+
+    private static String summary(final List<Integer> numbers)
+    {
+        return numbers.size() + " " + (numbers.size() > 12 ? numbers.subList(0, 12) + "..." : numbers);
+    }
+
+    @Test
+    void unsupportedOrImpossibleSyntaxNamesTheOffendingToken()
+    {
+        assertThatThrownBy(() -> ExprCompiler.compile("tcp port")).isInstanceOf(FilterSpecException.class)
+            .hasMessageContaining("ends too early");
+        assertThatThrownBy(() -> ExprCompiler.compile("tcp port 99999")).hasMessageContaining("'99999' is outside 0..65535");
+        assertThatThrownBy(() -> ExprCompiler.compile("host example.com")).hasMessageContaining("'example.com'");
+        assertThatThrownBy(() -> ExprCompiler.compile("tcp and and udp")).hasMessageContaining("unexpected 'and'");
+        assertThatThrownBy(() -> ExprCompiler.compile("ip broadcast")).hasMessageContaining("'broadcast'");
+        assertThatThrownBy(() -> ExprCompiler.compile("(tcp")).hasMessageContaining("ends too early");
+        assertThatThrownBy(() -> ExprCompiler.compile("net 10.1.2.3 mask 255.255.0.0")).hasMessageContaining("non-network bits");
+        assertThatThrownBy(() -> ExprCompiler.compile("tcp[13:3] = 1")).hasMessageContaining("1, 2 or 4");
+        assertThatThrownBy(() -> ExprCompiler.compile("")).hasMessageContaining("empty");
+        assertThatThrownBy(() -> ExprCompiler.compile("ip proto udp")).hasMessageContaining("'proto \\udp'");
+    }
+}
