@@ -152,6 +152,12 @@ public final class IndexBuffer implements AutoCloseable
         return true;
     }
 
+    /** Data sequence of the last entry appended; -1 before the first. Producer thread only. */
+    public long lastSequence()
+    {
+        return lastSequence;
+    }
+
     /** Feeds every entry appended from now on into {@code target} too (fan-in at the target). */
     public void splice(final IndexBuffer target)
     {

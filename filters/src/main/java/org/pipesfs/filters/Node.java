@@ -3,24 +3,56 @@ package org.pipesfs.filters;
 import org.pipesfs.buffers.IndexBuffer;
 import org.pipesfs.buffers.IndexReader;
 
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+
 /**
- * One directory of the graph: a filter fed by its parent, with its own output ring. Its
- * element count in is written by the producer thread; everything else may be read anywhere.
+ * One directory of the graph: a filter fed by its parent (and by any linked sources), with its
+ * own output ring. The structure fields are written under the graph's lock and published
+ * through volatile arrays, so the producer thread reads them without locking;
+ * {@link #elementsIn()} is written by the producer alone.
  */
 public final class Node
 {
-    private final String name;
-    private final String filter;
+    static final Node[] NONE = new Node[0];
+
+    private final long id;
     private final IndexBuffer output;
-    private final long createdNs;
+    private final boolean root;
+    private volatile String name;
+    private volatile Node parent;
+    private volatile Filter filter;
+    private volatile Node[] children = NONE;
+    /** Nodes fed by this one through a link ({@code ln -s THIS P/NAME} puts P here). */
+    private volatile Node[] linkTargets = NONE;
+    /** Links inside this directory: name to (source node, target text). Guarded by the graph lock. */
+    final Map<String, Link> links = new LinkedHashMap<>();
+    /** Classes the user removed or moved away: a classifier does not make them again. Graph lock. */
+    final Set<String> suppressedClasses = new HashSet<>();
+    private volatile long changedNs = System.currentTimeMillis() * 1_000_000L;
     private long elementsIn;
 
-    Node(final String name, final String filter, final IndexBuffer output)
+    /** A symbolic link in a directory: its source node and the text {@code readlink} returns. */
+    public record Link(Node source, String target)
     {
+    }
+
+    Node(final long id, final String name, final Node parent, final Filter filter, final IndexBuffer output, final boolean root)
+    {
+        this.id = id;
         this.name = name;
+        this.parent = parent;
         this.filter = filter;
         this.output = output;
-        this.createdNs = System.currentTimeMillis() * 1_000_000L;
+        this.root = root;
+    }
+
+    /** Stable while the node exists: the FUSE inode number. */
+    public long id()
+    {
+        return id;
     }
 
     public String name()
@@ -28,10 +60,31 @@ public final class Node
         return name;
     }
 
-    /** What runs here, as {@code .stats} reports it: a filter spec, {@code root} or {@code user node}. */
-    public String filter()
+    public Node parent()
+    {
+        return parent;
+    }
+
+    public boolean isRoot()
+    {
+        return root;
+    }
+
+    /** A node with no filter: fed only by writes and links, never by its parent. */
+    public boolean isUserNode()
+    {
+        return !root && filter == null;
+    }
+
+    public Filter filter()
     {
         return filter;
+    }
+
+    /** What runs here, as {@code .stats} reports it: the filter spec, {@code root} or {@code user node}. */
+    public String describe()
+    {
+        return root ? "root" : filter == null ? "user node" : filter.spec();
     }
 
     public IndexBuffer output()
@@ -45,18 +98,112 @@ public final class Node
         return output.newReader();
     }
 
+    public Node[] children()
+    {
+        return children;
+    }
+
+    public Node child(final String childName)
+    {
+        for (final Node child : children)
+        {
+            if (child.name.equals(childName))
+            {
+                return child;
+            }
+        }
+        return null;
+    }
+
+    Node[] linkTargets()
+    {
+        return linkTargets;
+    }
+
     public long elementsIn()
     {
         return elementsIn;
     }
 
-    public long createdNs()
+    /** When the node's own entries last changed (created, renamed, children added or removed). */
+    public long changedNs()
     {
-        return createdNs;
+        return changedNs;
     }
+
+    /** Path from the root, e.g. {@code /ip/tcp}; the root is {@code /}. */
+    public String path()
+    {
+        if (root)
+        {
+            return "/";
+        }
+        final String above = parent.path();
+        return above.equals("/") ? "/" + name : above + "/" + name;
+    }
+
+    // ---- mutation, under the graph lock ---------------------------------------------------
 
     void countIn()
     {
         elementsIn++;
+    }
+
+    void touch()
+    {
+        changedNs = System.currentTimeMillis() * 1_000_000L;
+    }
+
+    void rename(final String newName, final Node newParent, final Filter newFilter)
+    {
+        name = newName;
+        parent = newParent;
+        filter = newFilter;
+        touch();
+    }
+
+    void addChild(final Node child)
+    {
+        children = append(children, child);
+        touch();
+    }
+
+    void removeChild(final Node child)
+    {
+        children = without(children, child);
+        touch();
+    }
+
+    void addLinkTarget(final Node target)
+    {
+        linkTargets = append(linkTargets, target);
+    }
+
+    void removeLinkTarget(final Node target)
+    {
+        linkTargets = without(linkTargets, target);
+    }
+
+    private static Node[] append(final Node[] nodes, final Node node)
+    {
+        final Node[] grown = new Node[nodes.length + 1];
+        System.arraycopy(nodes, 0, grown, 0, nodes.length);
+        grown[nodes.length] = node;
+        return grown;
+    }
+
+    private static Node[] without(final Node[] nodes, final Node node)
+    {
+        for (int i = 0; i < nodes.length; i++)
+        {
+            if (nodes[i] == node)
+            {
+                final Node[] shrunk = new Node[nodes.length - 1];
+                System.arraycopy(nodes, 0, shrunk, 0, i);
+                System.arraycopy(nodes, i + 1, shrunk, i, nodes.length - i - 1);
+                return shrunk;
+            }
+        }
+        return nodes;
     }
 }

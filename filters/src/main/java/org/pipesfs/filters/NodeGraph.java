@@ -3,27 +3,65 @@ package org.pipesfs.filters;
 import org.pipesfs.buffers.BufferPolicy;
 import org.pipesfs.buffers.DataBuffer;
 import org.pipesfs.buffers.FrameSink;
+import org.pipesfs.filters.decode.PacketView;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
- * The packet-processing graph over one {@link DataBuffer}. It is the {@link FrameSink} of the
- * root's source: each committed frame is indexed into the root's ring as a whole-frame view.
- * Filter nodes below the root come with the filters and node graph issue.
+ * The packet-processing graph over one {@link DataBuffer} (the Trokis idea: blocks wired at
+ * run time, here running over index entries). As the root's {@link FrameSink} it decodes each
+ * frame once and offers it down the tree: every node runs its filter once per element and
+ * appends one index entry with its own view; linked nodes get the entries of their sources.
+ * Classifiers make their class nodes on first sight, unless the user removed or moved them.
  *
- * <p>Thread rules: {@link #onFrame} and {@link #end} run on the data buffer's producer thread;
- * lookups run on any thread.
+ * <p>Thread rules: {@link #onFrame} and {@link #end} run on the producer thread; structural
+ * operations ({@link #create}, {@link #remove}, {@link #move}, {@link #link}, {@link #unlink})
+ * run on any thread under one lock and publish through volatile arrays, so traffic keeps
+ * flowing while the graph is rewired and untouched nodes lose and duplicate nothing.
  */
 public final class NodeGraph implements FrameSink
 {
     /** Entries per node ring unless configured otherwise. */
     public static final int DEFAULT_INDEX_ENTRIES = 1 << 16;
+    public static final int MAX_NAME = 255;
+    private static final String[][] DEFAULT_TREE = {
+        {"ip"}, {"ip", "tcp"}, {"ip", "tcp", "http"}, {"ip", "udp"}, {"ip", "udp", "dns"}, {"ip", "icmp"},
+        {"ip6"}, {"ip6", "tcp"}, {"ip6", "tcp", "http"}, {"ip6", "udp"}, {"ip6", "udp", "dns"}, {"ip6", "icmp6"},
+        {"arp"},
+    };
 
     private final DataBuffer data;
+    private final BufferPolicy policy;
+    private final int indexEntries;
+    private final Object lock = new Object();
     private final Node root;
+    private final PacketView packet = new PacketView();
+    private long nextId = 2;
+    private volatile boolean ended;
 
     public NodeGraph(final DataBuffer data, final BufferPolicy policy, final int indexEntries)
     {
         this.data = data;
-        this.root = new Node("", "root", data.newIndexBuffer(indexEntries, policy));
+        this.policy = policy;
+        this.indexEntries = indexEntries;
+        this.root = new Node(1, "", null, null, data.newIndexBuffer(indexEntries, policy), true);
+    }
+
+    /** Adds SPEC §1's default tree: ip/{tcp/http,udp/dns,icmp}, ip6/{tcp/http,udp/dns,icmp6}, arp. */
+    public NodeGraph withDefaultTree()
+    {
+        for (final String[] path : DEFAULT_TREE)
+        {
+            Node parent = root;
+            for (int i = 0; i < path.length - 1; i++)
+            {
+                parent = parent.child(path[i]);
+            }
+            create(parent, path[path.length - 1]);
+        }
+        return this;
     }
 
     public DataBuffer data()
@@ -36,15 +74,392 @@ public final class NodeGraph implements FrameSink
         return root;
     }
 
+    // ---- the producer side ------------------------------------------------------------------
+
     public boolean onFrame(final long position, final long sequence, final int capturedLength)
     {
+        packet.decode(data.buffer(), data.frameOffset(position), capturedLength, data.linkType(position),
+            PacketView.TRANSPARENT).originalLength(data.originalLength(position));
         root.countIn();
-        return root.output().append(position, sequence, 0, capturedLength, 0);
+        if (!root.output().append(position, sequence, 0, capturedLength, 0))
+        {
+            return false;
+        }
+        offerDownstream(root, position, sequence, 0, capturedLength);
+        return !data.isClosed();
     }
 
-    /** End of stream from the source: readers get end-of-file once drained. */
+    private void offer(final Node node, final long position, final long sequence, final int inOffset, final int inLength)
+    {
+        node.countIn();
+        final Filter filter = node.filter();
+        if (filter != null && !filter.accept(packet))
+        {
+            return;
+        }
+        if (node.output().lastSequence() == sequence)
+        {
+            return; // reached through a second path: already there
+        }
+        int offset = inOffset;
+        int length = inLength;
+        if (filter != null)
+        {
+            final int start = switch (filter.view())
+            {
+                case FRAME -> 0;
+                case NETWORK -> packet.networkOffset();
+                case TRANSPORT -> packet.transportOffset();
+                case PAYLOAD -> packet.payloadOffset();
+                case INHERIT -> -2;
+            };
+            if (start >= 0)
+            {
+                offset = start;
+                length = switch (filter.view())
+                {
+                    case NETWORK -> packet.networkEnd() - start;
+                    case TRANSPORT -> packet.transportEnd() - start;
+                    case PAYLOAD -> packet.payloadLength();
+                    default -> packet.length();
+                };
+            }
+            if (filter instanceof Filter.Classifier classifier)
+            {
+                ensureClass(node, classifier, classifier.classify(packet));
+            }
+        }
+        node.output().append(position, sequence, offset, Math.max(0, length), 0);
+        offerDownstream(node, position, sequence, offset, length);
+    }
+
+    private void offerDownstream(final Node node, final long position, final long sequence, final int offset, final int length)
+    {
+        for (final Node child : node.children())
+        {
+            if (!child.isUserNode())
+            {
+                offer(child, position, sequence, offset, length);
+            }
+        }
+        for (final Node target : node.linkTargets())
+        {
+            offer(target, position, sequence, offset, length);
+        }
+    }
+
+    private void ensureClass(final Node node, final Filter.Classifier classifier, final String className)
+    {
+        if (className == null || node.child(className) != null)
+        {
+            return;
+        }
+        synchronized (lock)
+        {
+            if (node.child(className) == null && !node.suppressedClasses.contains(className) && isAttached(node))
+            {
+                attach(node, className, classifier.classFilter(className));
+            }
+        }
+    }
+
+    /** End of stream from the source: every node's readers get end-of-file once drained. */
     public void end()
     {
-        root.output().end();
+        synchronized (lock)
+        {
+            ended = true;
+            final ArrayDeque<Node> todo = new ArrayDeque<>();
+            todo.add(root);
+            while (!todo.isEmpty())
+            {
+                final Node node = todo.poll();
+                node.output().end();
+                todo.addAll(List.of(node.children()));
+            }
+        }
+    }
+
+    // ---- structure ----------------------------------------------------------------------------
+
+    /**
+     * The node at {@code path} ({@code /}, {@code /ip/tcp}), or null. A class a classifier has
+     * not seen yet is made on first use, so a script can open {@code http/get/all} before any
+     * GET arrives; a class the user removed or moved away is not.
+     */
+    public Node lookup(final String path)
+    {
+        Node node = root;
+        for (final String part : path.split("/"))
+        {
+            if (!part.isEmpty())
+            {
+                Node child = node.child(part);
+                if (child == null && node.filter() instanceof Filter.Classifier classifier && classifier.isClass(part))
+                {
+                    ensureClass(node, classifier, part);
+                    child = node.child(part);
+                }
+                if (child == null)
+                {
+                    return null;
+                }
+                node = child;
+            }
+        }
+        return node;
+    }
+
+    /** {@code mkdir parent/name}: a filter if name is a spec, a user node otherwise. */
+    public Node create(final Node parent, final String name)
+    {
+        checkName(name);
+        final Filter filter;
+        try
+        {
+            filter = Filters.parse(name);
+        }
+        catch (final FilterSpecException ex)
+        {
+            throw new GraphException(GraphException.EINVAL, ex.getMessage());
+        }
+        synchronized (lock)
+        {
+            requireAttached(parent);
+            requireFree(parent, name);
+            parent.suppressedClasses.remove(name);
+            return attach(parent, name, filter);
+        }
+    }
+
+    /** {@code rmdir}: the node must have no children or links; its readers get end-of-file. */
+    public void remove(final Node node)
+    {
+        synchronized (lock)
+        {
+            if (node.isRoot())
+            {
+                throw new GraphException(GraphException.EBUSY, "the root cannot be removed");
+            }
+            requireAttached(node);
+            if (node.children().length > 0 || !node.links.isEmpty())
+            {
+                throw new GraphException(GraphException.ENOTEMPTY, node.path() + " still has nodes or links in it");
+            }
+            final Node parent = node.parent();
+            parent.removeChild(node);
+            if (parent.filter() instanceof Filter.Classifier)
+            {
+                parent.suppressedClasses.add(node.name());
+            }
+            detachLinks(node);
+            node.output().close();
+        }
+    }
+
+    /**
+     * {@code mv node newParent/newName}. The node then takes its input from its new parent. A
+     * new name that is a filter spec reconfigures it; a class moved away from its classifier
+     * is not made again there. An existing empty node at the destination is replaced (POSIX).
+     */
+    public void move(final Node node, final Node newParent, final String newName)
+    {
+        checkName(newName);
+        final Filter newFilter;
+        try
+        {
+            final Filter parsed = Filters.parse(newName);
+            newFilter = parsed != null || newName.equals(node.name()) && node.filter() != null
+                ? (parsed != null ? parsed : node.filter()) : null;
+        }
+        catch (final FilterSpecException ex)
+        {
+            throw new GraphException(GraphException.EINVAL, ex.getMessage());
+        }
+        synchronized (lock)
+        {
+            if (node.isRoot())
+            {
+                throw new GraphException(GraphException.EBUSY, "the root cannot be moved");
+            }
+            requireAttached(node);
+            requireAttached(newParent);
+            for (Node up = newParent; up != null; up = up.parent())
+            {
+                if (up == node)
+                {
+                    throw new GraphException(GraphException.EINVAL, "cannot move " + node.path() + " into itself");
+                }
+            }
+            final Node existing = newParent.child(newName);
+            if (existing == node)
+            {
+                return;
+            }
+            if (newParent.links.containsKey(newName))
+            {
+                throw new GraphException(GraphException.EEXIST, newParent.path() + " has a link named " + newName);
+            }
+            if (existing != null)
+            {
+                remove(existing);
+            }
+            final Node oldParent = node.parent();
+            if (oldParent.filter() instanceof Filter.Classifier && oldParent != newParent)
+            {
+                oldParent.suppressedClasses.add(node.name());
+            }
+            if (wouldCycle(newParent, node))
+            {
+                throw new GraphException(GraphException.ELOOP, "moving " + node.path() + " there would make a loop");
+            }
+            oldParent.removeChild(node);
+            node.rename(newName, newParent, newFilter);
+            newParent.addChild(node);
+        }
+    }
+
+    /** {@code ln -s SOURCE parent/name}: splices source's stream into parent as one more input. */
+    public void link(final Node parent, final String name, final Node source, final String target)
+    {
+        checkName(name);
+        synchronized (lock)
+        {
+            requireAttached(parent);
+            requireAttached(source);
+            requireFree(parent, name);
+            if (source == parent || wouldCycle(source, parent))
+            {
+                throw new GraphException(GraphException.ELOOP, "linking " + source.path() + " into " + parent.path()
+                    + " would make a loop");
+            }
+            parent.links.put(name, new Node.Link(source, target));
+            source.addLinkTarget(parent);
+            parent.touch();
+        }
+    }
+
+    /** Removes a link; that input stops feeding the node. */
+    public void unlink(final Node parent, final String name)
+    {
+        synchronized (lock)
+        {
+            final Node.Link link = parent.links.remove(name);
+            if (link == null)
+            {
+                throw new GraphException(GraphException.ENOENT, "no link " + name + " in " + parent.path());
+            }
+            if (parent.links.values().stream().noneMatch(other -> other.source() == link.source()))
+            {
+                link.source().removeLinkTarget(parent);
+            }
+            parent.touch();
+        }
+    }
+
+    /** The link named {@code name} in {@code parent}, or null. */
+    public Node.Link linkNamed(final Node parent, final String name)
+    {
+        synchronized (lock)
+        {
+            return parent.links.get(name);
+        }
+    }
+
+    /** Names of the links in {@code parent}, in creation order. */
+    public List<String> linkNames(final Node parent)
+    {
+        synchronized (lock)
+        {
+            return new ArrayList<>(parent.links.keySet());
+        }
+    }
+
+    // ---- helpers -------------------------------------------------------------------------------
+
+    private Node attach(final Node parent, final String name, final Filter filter)
+    {
+        final Node node = new Node(nextId++, name, parent, filter, data.newIndexBuffer(indexEntries, policy), false);
+        if (ended)
+        {
+            node.output().end();
+        }
+        parent.addChild(node);
+        return node;
+    }
+
+    /** True if data can already flow from {@code from} to {@code to} (so to → from would loop). */
+    private static boolean wouldCycle(final Node to, final Node from)
+    {
+        final ArrayDeque<Node> todo = new ArrayDeque<>();
+        todo.add(from);
+        final java.util.Set<Node> seen = new java.util.HashSet<>();
+        while (!todo.isEmpty())
+        {
+            final Node node = todo.poll();
+            if (node == to)
+            {
+                return true;
+            }
+            if (seen.add(node))
+            {
+                todo.addAll(List.of(node.children()));
+                todo.addAll(List.of(node.linkTargets()));
+            }
+        }
+        return false;
+    }
+
+    private void detachLinks(final Node node)
+    {
+        for (final Node.Link link : node.links.values())
+        {
+            link.source().removeLinkTarget(node);
+        }
+        node.links.clear();
+        for (final Node target : node.linkTargets())
+        {
+            target.links.values().removeIf(link -> link.source() == node);
+            node.removeLinkTarget(target);
+        }
+    }
+
+    private boolean isAttached(final Node node)
+    {
+        Node up = node;
+        while (!up.isRoot())
+        {
+            final Node parent = up.parent();
+            if (parent == null || parent.child(up.name()) != up)
+            {
+                return false;
+            }
+            up = parent;
+        }
+        return true;
+    }
+
+    private void requireAttached(final Node node)
+    {
+        if (!isAttached(node))
+        {
+            throw new GraphException(GraphException.ENOENT, node.name() + " no longer exists");
+        }
+    }
+
+    private static void requireFree(final Node parent, final String name)
+    {
+        if (parent.child(name) != null || parent.links.containsKey(name))
+        {
+            throw new GraphException(GraphException.EEXIST, parent.path() + " already has " + name);
+        }
+    }
+
+    private static void checkName(final String name)
+    {
+        if (name.isEmpty() || name.startsWith(".") || name.endsWith(".pcap") || name.equals("all") || name.contains("/"))
+        {
+            throw new GraphException(GraphException.EINVAL, "'" + name + "' is reserved for views and controls");
+        }
     }
 }

@@ -37,6 +37,9 @@ final class MountCommand implements Callable<Integer>
         description = "loss policy (default lossless for pcap and synthetic, lossy for live)")
     String policy;
 
+    @Option(names = "--bare", description = "create only the root, not the default tree")
+    boolean bare;
+
     @Option(names = "--paused", description = "mount with the source paused; start it with: echo start > MOUNT/.ctl")
     boolean paused;
 
@@ -99,9 +102,13 @@ final class MountCommand implements Callable<Integer>
     {
         final DataBuffer data = new DataBuffer(bufferBytes, bufferPolicy);
         final NodeGraph graph = new NodeGraph(data, bufferPolicy, NodeGraph.DEFAULT_INDEX_ENTRIES);
+        if (!bare)
+        {
+            graph.withDefaultTree();
+        }
         final SourcePump pump = new SourcePump(frames, graph, bufferPolicy, paused);
         final POSIX posix = POSIXFactory.getPOSIX();
-        final PipesFs fs = new PipesFs(graph, pump, posix.getuid(), posix.getgid());
+        final PipesFs fs = new PipesFs(graph, pump, dir, posix.getuid(), posix.getgid());
         Runtime.getRuntime().addShutdownHook(new Thread(() -> unmountOnSignal(fs, pump, dir), "pipesfs-shutdown"));
         pump.start();
         if (System.console() != null && frames.progress() >= 0)

@@ -4,50 +4,46 @@ import jnr.ffi.Pointer;
 import jnr.ffi.types.mode_t;
 import jnr.ffi.types.off_t;
 import jnr.ffi.types.size_t;
+import org.pipesfs.filters.GraphException;
 import org.pipesfs.filters.Node;
 import org.pipesfs.filters.NodeGraph;
 import ru.serce.jnrfuse.FuseFillDir;
 import ru.serce.jnrfuse.FuseStubFS;
 import ru.serce.jnrfuse.struct.FileStat;
 import ru.serce.jnrfuse.struct.FuseFileInfo;
+import ru.serce.jnrfuse.struct.Timespec;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 
 /**
- * The FUSE mapping of SPEC §1 and §3 onto the node graph. Each operation is short and each
- * errno deliberate; a refused operation logs one line saying why. Operations run on libfuse
- * worker threads; a blocked read holds its worker, so the loop is multithreaded.
- *
- * <p>So far it serves the root node: {@code all}, {@code all.pcap}, {@code .stats} and {@code .ctl}.
+ * The FUSE mapping of SPEC §1–§3 onto the node graph: each node is a directory holding
+ * {@code all}, {@code all.pcap} and {@code .stats} (and {@code .ctl} at the root); links are
+ * symlinks. Each operation is short and each errno deliberate; a refused operation logs one
+ * line saying why. Operations run on libfuse worker threads; a blocked read holds its worker,
+ * so the loop is multithreaded.
  */
 final class PipesFs extends FuseStubFS
 {
-    static final String ALL = "all";
-    static final String ALL_PCAP = "all.pcap";
-    static final String STATS = ".stats";
-    static final String CTL = ".ctl";
-
     private static final int O_ACCMODE = 3;
     private static final int O_RDONLY = 0;
     private static final int O_NONBLOCK = 04000;
 
     private final NodeGraph graph;
     private final SourcePump pump;
+    private final Path mountPoint;
     private final MountState mount = new MountState();
     private final HandleTable handles = new HandleTable();
     private final int uid;
     private final int gid;
-    private final long mountedSeconds = System.currentTimeMillis() / 1000;
 
-    PipesFs(final NodeGraph graph, final SourcePump pump, final int uid, final int gid)
+    PipesFs(final NodeGraph graph, final SourcePump pump, final Path mountPoint, final int uid, final int gid)
     {
         this.graph = graph;
         this.pump = pump;
+        this.mountPoint = mountPoint;
         this.uid = uid;
         this.gid = gid;
-    }
-
-    MountState mountState()
-    {
-        return mount;
     }
 
     /** Ends every blocked read and releases every reader; called when the mount goes away. */
@@ -57,41 +53,51 @@ final class PipesFs extends FuseStubFS
         handles.closeAll();
     }
 
+    // ---- attributes and listing ----------------------------------------------------------------
+
     @Override
     public int getattr(final String path, final FileStat stat)
     {
+        final Entry entry = Entry.resolve(graph, path);
+        if (entry == null)
+        {
+            return -Errno.ENOENT;
+        }
+        final Node node = entry.node();
         stat.st_uid.set(uid);
         stat.st_gid.set(gid);
-        stat.st_atim.tv_sec.set(mountedSeconds);
-        stat.st_mtim.tv_sec.set(mountedSeconds);
-        stat.st_ctim.tv_sec.set(mountedSeconds);
-        switch (path)
+        final long ns = node.changedNs();
+        for (final Timespec time : new Timespec[] {stat.st_atim, stat.st_mtim, stat.st_ctim})
         {
-            case "/" -> {
+            time.tv_sec.set(ns / 1_000_000_000L);
+            time.tv_nsec.set(ns % 1_000_000_000L);
+        }
+        stat.st_ino.set(node.id() * Entry.INODES_PER_NODE + entry.kind().ordinal());
+        stat.st_size.set(0);
+        switch (entry.kind())
+        {
+            case NODE -> {
                 stat.st_mode.set(FileStat.S_IFDIR | 0755);
-                stat.st_nlink.set(2);
-                stat.st_ino.set(1);
+                stat.st_nlink.set(2 + node.children().length);
             }
-            case "/" + ALL, "/" + ALL_PCAP -> {
-                stat.st_mode.set(FileStat.S_IFREG | 0600);
+            case LINK -> {
+                stat.st_mode.set(FileStat.S_IFLNK | 0777);
                 stat.st_nlink.set(1);
-                stat.st_ino.set(path.endsWith(".pcap") ? 3 : 2);
+                stat.st_size.set(entry.link().target().getBytes(StandardCharsets.UTF_8).length);
             }
-            case "/" + STATS -> {
+            case STATS -> {
                 stat.st_mode.set(FileStat.S_IFREG | 0444);
                 stat.st_nlink.set(1);
-                stat.st_ino.set(4);
             }
-            case "/" + CTL -> {
+            case CTL -> {
                 stat.st_mode.set(FileStat.S_IFREG | 0644);
                 stat.st_nlink.set(1);
-                stat.st_ino.set(5);
             }
             default -> {
-                return -Errno.ENOENT;
+                stat.st_mode.set(FileStat.S_IFREG | 0600);
+                stat.st_nlink.set(1);
             }
         }
-        stat.st_size.set(0);
         return 0;
     }
 
@@ -99,47 +105,89 @@ final class PipesFs extends FuseStubFS
     public int readdir(
         final String path, final Pointer buf, final FuseFillDir filler, @off_t final long offset, final FuseFileInfo fi)
     {
-        if (!"/".equals(path))
+        final Entry entry = Entry.resolve(graph, path);
+        if (entry == null)
         {
-            return refuse(-Errno.ENOENT, "readdir", path, "no such node");
+            return -Errno.ENOENT;
         }
-        filler.apply(buf, ".", null, 0);
-        filler.apply(buf, "..", null, 0);
-        filler.apply(buf, ALL, null, 0);
-        filler.apply(buf, ALL_PCAP, null, 0);
-        filler.apply(buf, STATS, null, 0);
-        filler.apply(buf, CTL, null, 0);
+        if (entry.kind() != Entry.Kind.NODE)
+        {
+            return -Errno.ENOTDIR;
+        }
+        final Node node = entry.node();
+        for (final String name : new String[] {".", "..", Entry.ALL, Entry.ALL_PCAP, Entry.STATS})
+        {
+            filler.apply(buf, name, null, 0);
+        }
+        if (node.isRoot())
+        {
+            filler.apply(buf, Entry.CTL, null, 0);
+        }
+        for (final Node child : node.children())
+        {
+            filler.apply(buf, child.name(), null, 0);
+        }
+        for (final String link : graph.linkNames(node))
+        {
+            filler.apply(buf, link, null, 0);
+        }
         return 0;
     }
 
     @Override
+    public int readlink(final String path, final Pointer buf, @size_t final long size)
+    {
+        final Entry entry = Entry.resolve(graph, path);
+        if (entry == null)
+        {
+            return -Errno.ENOENT;
+        }
+        if (entry.kind() != Entry.Kind.LINK)
+        {
+            return -Errno.EINVAL;
+        }
+        final byte[] target = entry.link().target().getBytes(StandardCharsets.UTF_8);
+        final int n = (int)Math.min(target.length, size - 1);
+        buf.put(0, target, 0, n);
+        buf.putByte(n, (byte)0);
+        return 0;
+    }
+
+    // ---- pipe files -----------------------------------------------------------------------------
+
+    @Override
     public int open(final String path, final FuseFileInfo fi)
     {
+        final Entry entry = Entry.resolve(graph, path);
+        if (entry == null)
+        {
+            return -Errno.ENOENT;
+        }
         final int flags = FuseFileInfoAccess.flags(fi);
         final boolean readOnly = (flags & O_ACCMODE) == O_RDONLY;
         final boolean nonBlocking = (flags & O_NONBLOCK) != 0;
+        final Node node = entry.node();
         final OpenFile file;
-        switch (path)
+        switch (entry.kind())
         {
-            case "/" + ALL, "/" + ALL_PCAP -> {
+            case ALL, ALL_PCAP -> {
                 if (!readOnly)
                 {
                     return refuse(-Errno.EOPNOTSUPP, "open", path, "writing to pipe files is not supported yet");
                 }
-                final Node node = graph.root();
-                file = path.endsWith(".pcap")
+                file = entry.kind() == Entry.Kind.ALL_PCAP
                     ? OpenPipe.pcap(node.openReader(), pump.source().linkType(), nonBlocking)
                     : OpenPipe.raw(node.openReader(), nonBlocking);
             }
-            case "/" + STATS -> {
+            case STATS -> {
                 if (!readOnly)
                 {
                     return refuse(-Errno.EACCES, "open", path, ".stats is read-only");
                 }
-                file = new SnapshotFile(StatsText.render(graph.root(), pump));
+                file = new SnapshotFile(StatsText.render(node, node.isRoot() ? pump : null));
             }
-            case "/" + CTL -> file = readOnly ? new SnapshotFile(pump.state().label() + "\n") : new ControlFile(pump);
-            case "/" -> {
+            case CTL -> file = readOnly ? new SnapshotFile(pump.state().label() + "\n") : new ControlFile(pump);
+            case NODE -> {
                 return -Errno.EISDIR;
             }
             default -> {
@@ -196,7 +244,70 @@ final class PipesFs extends FuseStubFS
     @Override
     public int truncate(final String path, @off_t final long size)
     {
-        return isFile(path) ? 0 : -Errno.ENOENT;
+        final Entry entry = Entry.resolve(graph, path);
+        return entry == null ? -Errno.ENOENT : entry.kind() == Entry.Kind.NODE ? -Errno.EISDIR : 0;
+    }
+
+    @Override
+    public int utimens(final String path, final Timespec[] timespec)
+    {
+        return Entry.resolve(graph, path) == null ? -Errno.ENOENT : 0;
+    }
+
+    // ---- the graph, from the shell ----------------------------------------------------------------
+
+    @Override
+    public int mkdir(final String path, @mode_t final long mode)
+    {
+        return graphOperation("mkdir", path, () -> graph.create(parentNode(path), leaf(path)));
+    }
+
+    @Override
+    public int rmdir(final String path)
+    {
+        return graphOperation("rmdir", path, () -> graph.remove(existingNode(path)));
+    }
+
+    @Override
+    public int rename(final String from, final String to)
+    {
+        return graphOperation("rename", from + " -> " + to, () ->
+        {
+            final Entry entry = Entry.resolve(graph, from);
+            if (entry == null)
+            {
+                throw new GraphException(GraphException.ENOENT, from + " does not exist");
+            }
+            if (entry.kind() != Entry.Kind.NODE)
+            {
+                throw new GraphException(GraphException.EINVAL, "only nodes can be moved, not " + from);
+            }
+            graph.move(entry.node(), parentNode(to), leaf(to));
+        });
+    }
+
+    @Override
+    public int symlink(final String target, final String path)
+    {
+        return graphOperation("symlink", path + " -> " + target, () ->
+            graph.link(parentNode(path), leaf(path), linkSource(target, path), target));
+    }
+
+    /** Unlinks a link; the view files of a node are left alone (so {@code rm -r} works). */
+    @Override
+    public int unlink(final String path)
+    {
+        final Entry entry = Entry.resolve(graph, path);
+        if (entry == null)
+        {
+            return -Errno.ENOENT;
+        }
+        return switch (entry.kind())
+        {
+            case LINK -> graphOperation("unlink", path, () -> graph.unlink(entry.node(), leaf(path)));
+            case NODE -> refuse(-Errno.EISDIR, "unlink", path, "is a node: use rmdir");
+            default -> 0;
+        };
     }
 
     @Override
@@ -205,10 +316,86 @@ final class PipesFs extends FuseStubFS
         return refuse(-Errno.EOPNOTSUPP, "chmod", path, "permissions are fixed in this version");
     }
 
-    private static boolean isFile(final String path)
+    /** Resolves a symlink target (absolute under the mount, or relative to the link) to a node. */
+    private Node linkSource(final String target, final String linkPath)
     {
-        return path.equals("/" + ALL) || path.equals("/" + ALL_PCAP) || path.equals("/" + STATS)
-            || path.equals("/" + CTL);
+        String graphPath;
+        if (target.startsWith("/"))
+        {
+            final Path absolute = Path.of(target).normalize();
+            if (!absolute.startsWith(mountPoint))
+            {
+                throw new GraphException(Errno.EXDEV, target + " is outside the mount " + mountPoint);
+            }
+            graphPath = "/" + mountPoint.relativize(absolute);
+        }
+        else
+        {
+            final String parent = linkPath.substring(0, linkPath.lastIndexOf('/') + 1);
+            graphPath = Path.of(parent.isEmpty() ? "/" : parent).resolve(target).normalize().toString();
+        }
+        if (graphPath.endsWith("/" + Entry.ALL))
+        {
+            graphPath = graphPath.substring(0, graphPath.length() - Entry.ALL.length() - 1);
+        }
+        final Node source = graph.lookup(graphPath.isEmpty() ? "/" : graphPath);
+        if (source == null)
+        {
+            throw new GraphException(GraphException.ENOENT, "link target " + target + " is not a node");
+        }
+        return source;
+    }
+
+    private Node parentNode(final String path)
+    {
+        final String parent = path.substring(0, Math.max(1, path.lastIndexOf('/')));
+        final Entry entry = Entry.resolve(graph, parent);
+        if (entry == null)
+        {
+            throw new GraphException(GraphException.ENOENT, parent + " does not exist");
+        }
+        if (entry.kind() != Entry.Kind.NODE)
+        {
+            throw new GraphException(GraphException.ENOTDIR, parent + " is not a node");
+        }
+        return entry.node();
+    }
+
+    private Node existingNode(final String path)
+    {
+        final Entry entry = Entry.resolve(graph, path);
+        if (entry == null)
+        {
+            throw new GraphException(GraphException.ENOENT, path + " does not exist");
+        }
+        if (entry.kind() != Entry.Kind.NODE)
+        {
+            throw new GraphException(GraphException.ENOTDIR, path + " is not a node");
+        }
+        return entry.node();
+    }
+
+    private static String leaf(final String path)
+    {
+        final String name = path.substring(path.lastIndexOf('/') + 1);
+        if (name.getBytes(StandardCharsets.UTF_8).length > NodeGraph.MAX_NAME)
+        {
+            throw new GraphException(Errno.ENAMETOOLONG, "name longer than " + NodeGraph.MAX_NAME + " bytes");
+        }
+        return name;
+    }
+
+    private static int graphOperation(final String op, final String path, final Runnable operation)
+    {
+        try
+        {
+            operation.run();
+            return 0;
+        }
+        catch (final GraphException ex)
+        {
+            return refuse(-ex.errno(), op, path, ex.getMessage());
+        }
     }
 
     static int refuse(final int errno, final String op, final String path, final String why)

@@ -15,7 +15,7 @@ final class StatsText
     {
         final IndexBuffer out = node.output();
         final StringBuilder text = new StringBuilder(256)
-            .append("filter ").append(node.filter()).append('\n')
+            .append("filter ").append(node.describe()).append('\n')
             .append("elements_in ").append(node.elementsIn()).append('\n')
             .append("elements_out ").append(out.elementsOut()).append('\n')
             .append("bytes_out ").append(out.bytesOut()).append('\n')

@@ -48,6 +48,7 @@ public final class PacketView
     private DirectBuffer buffer;
     private int base;
     private int length;
+    private int originalLength;
     private int linkType;
 
     private int etherType;
@@ -75,6 +76,7 @@ public final class PacketView
         this.buffer = buffer;
         this.base = base;
         this.length = Math.max(0, length);
+        this.originalLength = this.length;
         this.linkType = linkType;
         etherType = -1;
         vlanTags = 0;
@@ -388,6 +390,19 @@ public final class PacketView
     public int linkType()
     {
         return linkType;
+    }
+
+    /** Length on the wire; the captured length unless {@link #originalLength(int)} said otherwise. */
+    public int originalLength()
+    {
+        return originalLength;
+    }
+
+    /** Records the frame's length on the wire, for {@code len}; call after {@link #decode}. */
+    public PacketView originalLength(final int wireLength)
+    {
+        originalLength = Math.max(length, wireLength);
+        return this;
     }
 
     /** The network protocol (EtherType) after any VLAN tags, or -1. */

@@ -1,0 +1,265 @@
+package org.pipesfs.filters;
+
+import org.agrona.concurrent.UnsafeBuffer;
+import org.junit.jupiter.api.Test;
+import org.pipesfs.buffers.BufferPolicy;
+import org.pipesfs.buffers.DataBuffer;
+import org.pipesfs.buffers.ElementFormat;
+import org.pipesfs.buffers.IndexReader;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class NodeGraphTest
+{
+    private final TestFrames frames = new TestFrames();
+    private final UnsafeBuffer out = new UnsafeBuffer(new byte[1 << 20]);
+
+    private static NodeGraph graph()
+    {
+        return new NodeGraph(new DataBuffer(16 << 20, BufferPolicy.LOSSLESS), BufferPolicy.LOSSLESS, 1 << 12)
+            .withDefaultTree();
+    }
+
+    private String readAll(final IndexReader reader)
+    {
+        final StringBuilder text = new StringBuilder();
+        int n;
+        while ((n = reader.read(out, 0, out.capacity(), ElementFormat.VIEW)) > 0)
+        {
+            text.append(out.getStringWithoutLengthAscii(0, n));
+        }
+        return text.toString();
+    }
+
+    private static int errno(final Runnable operation)
+    {
+        try
+        {
+            operation.run();
+            return 0;
+        }
+        catch (final GraphException ex)
+        {
+            return ex.errno();
+        }
+    }
+
+    @Test
+    void defaultTreeClassifiesAndEachNodeShowsItsOwnLayerOfTheSameSlot()
+    {
+        final NodeGraph graph = graph();
+        final IndexReader ip = graph.lookup("/ip").openReader();
+        final IndexReader http = graph.lookup("/ip/tcp/http").openReader();
+        final IndexReader get = graph.lookup("/ip/tcp/http/get").openReader();
+        frames.feed(graph, frames.tcp4(0x0a000001, 0x0a000002, 40000, 80, "GET /a HTTP/1.1\r\nHost: x\r\n\r\n"));
+        frames.feed(graph, frames.tcp4(0x0a000002, 0x0a000001, 80, 40000, "HTTP/1.1 200 OK\r\n\r\n"));
+        frames.feed(graph, frames.tcp4(0x0a000001, 0x0a000002, 40000, 80, "POST /b HTTP/1.1\r\n\r\n"));
+        frames.feed(graph, frames.dns(false));
+        frames.feed(graph, frames.dns(true));
+        frames.feed(graph, frames.arp());
+
+        assertThat(readAll(get)).isEqualTo("GET /a HTTP/1.1\r\nHost: x\r\n\r\n");
+        assertThat(readAll(http)).isEqualTo("GET /a HTTP/1.1\r\nHost: x\r\n\r\nHTTP/1.1 200 OK\r\n\r\nPOST /b HTTP/1.1\r\n\r\n");
+        final int n = ip.read(out, 0, out.capacity(), ElementFormat.VIEW);
+        assertThat(out.getByte(0)).as("ip shows the IP header first").isEqualTo((byte)0x45);
+        assertThat(n).isGreaterThan(5 * 20);
+        assertThat(graph.lookup("/ip/tcp/http/post")).isNotNull();
+        assertThat(graph.lookup("/ip/tcp/http/response").output().elementsOut()).isEqualTo(1);
+        assertThat(graph.lookup("/ip/udp/dns/query").output().elementsOut()).isEqualTo(1);
+        assertThat(graph.lookup("/ip/udp/dns/response").output().elementsOut()).isEqualTo(1);
+        assertThat(graph.lookup("/arp").output().elementsOut()).isEqualTo(1);
+        assertThat(graph.lookup("/ip6/tcp").output().elementsOut()).isZero();
+        assertThat(graph.lookup("/ip/tcp").elementsIn()).as("classified once per node").isEqualTo(5);
+        assertThat(graph.data().nextSequence()).as("one slot per frame").isEqualTo(6);
+        assertThat(graph.lookup("/ip/tcp/http").describe()).isEqualTo("http");
+    }
+
+    @Test
+    void userNodeGetsNothingFromItsParentAndLinksSpliceSourcesOnceInOrder()
+    {
+        final NodeGraph graph = graph();
+        final Node tcp = graph.lookup("/ip/tcp");
+        final Node port80 = graph.create(tcp, "port=80");
+        final Node port443 = graph.create(tcp, "port=443");
+        final Node web = graph.create(graph.root(), "web");
+        assertThat(web.describe()).isEqualTo("user node");
+        graph.link(web, "plain", port80, "/pipes/ip/tcp/port=80");
+        graph.link(web, "tls", port443, "/pipes/ip/tcp/port=443");
+        final IndexReader reader = web.openReader();
+        final List<Long> expected = new ArrayList<>();
+        expected.add(frames.feed(graph, frames.tcp4(1, 2, 40000, 80, "a")));
+        frames.feed(graph, frames.tcp4(1, 2, 40000, 22, "b"));
+        expected.add(frames.feed(graph, frames.tcp4(1, 2, 40000, 443, "c")));
+        expected.add(frames.feed(graph, frames.tcp4(1, 2, 80, 443, "d")));
+        assertThat(web.output().elementsOut()).as("80->443 reached through both links, once").isEqualTo(3);
+        // A user node shows its sources' view: here TCP segments of 20 header bytes and one payload byte.
+        final String segments = readAll(reader);
+        assertThat(segments).hasSize(63);
+        assertThat("" + segments.charAt(20) + segments.charAt(41) + segments.charAt(62)).isEqualTo("acd");
+        assertThat(graph.linkNamed(web, "tls").target()).isEqualTo("/pipes/ip/tcp/port=443");
+
+        graph.unlink(web, "tls");
+        frames.feed(graph, frames.tcp4(1, 2, 40000, 443, "e"));
+        assertThat(readAll(reader)).as("the unlinked input no longer feeds web").isEmpty();
+        frames.feed(graph, frames.tcp4(1, 2, 40000, 80, "f"));
+        assertThat(readAll(reader)).as("the other link still does").endsWith("f");
+        assertThat(errno(() -> graph.unlink(web, "tls"))).isEqualTo(GraphException.ENOENT);
+        assertThat(expected).hasSize(3);
+    }
+
+    @Test
+    void linksThatWouldLoopFailWithEloop()
+    {
+        final NodeGraph graph = graph();
+        final Node ip = graph.lookup("/ip");
+        final Node tcp = graph.lookup("/ip/tcp");
+        final Node a = graph.create(graph.root(), "a");
+        final Node b = graph.create(a, "b");
+        assertThat(errno(() -> graph.link(ip, "down", tcp, "/ip/tcp"))).as("tcp already flows from ip").isEqualTo(GraphException.ELOOP);
+        graph.link(tcp, "again", ip, "/ip"); // a second path, not a loop: elements still arrive once
+        assertThat(errno(() -> graph.link(a, "self", a, "a"))).isEqualTo(GraphException.ELOOP);
+        assertThat(errno(() -> graph.link(a, "up", b, "/a/b"))).isEqualTo(GraphException.ELOOP);
+        graph.link(b, "fromTcp", tcp, "/ip/tcp");
+        final Node c = graph.create(graph.root(), "c");
+        graph.link(c, "fromB", b, "/a/b");
+        assertThat(errno(() -> graph.link(tcp, "fromC", c, "/c"))).as("c -> tcp -> b -> c").isEqualTo(GraphException.ELOOP);
+        assertThat(errno(() -> graph.move(a, b, "a"))).isEqualTo(GraphException.EINVAL);
+    }
+
+    @Test
+    void classesRemovedOrMovedAwayAreNotMadeAgainAndMovedNodesFollowTheirNewParent()
+    {
+        final NodeGraph graph = graph();
+        frames.feed(graph, frames.tcp4(1, 2, 40000, 80, "GET / HTTP/1.1\r\n\r\n"));
+        final Node http = graph.lookup("/ip/tcp/http");
+        final Node get = http.child("get");
+        final Node clean = graph.create(graph.root(), "httpclean");
+        graph.move(get, clean, "get");
+        assertThat(graph.lookup("/httpclean/get")).isSameAs(get);
+        frames.feed(graph, frames.tcp4(1, 2, 40000, 80, "GET /again HTTP/1.1\r\n\r\n"));
+        assertThat(http.child("get")).as("moved away: not re-created").isNull();
+        assertThat(graph.lookup("/ip/tcp/http/get")).as("nor on lookup").isNull();
+        assertThat(get.output().elementsOut()).as("httpclean is a user node: nothing flows to get").isEqualTo(1);
+        graph.link(clean, "src", http, "/ip/tcp/http");
+        frames.feed(graph, frames.tcp4(1, 2, 40000, 80, "GET /linked HTTP/1.1\r\n\r\n"));
+        assertThat(get.output().elementsOut()).as("get keeps working under its new parent").isEqualTo(2);
+
+        final Node post = graph.lookup("/ip/tcp/http/post");
+        final IndexReader postReader = post.openReader();
+        graph.remove(post);
+        assertThat(postReader.isEnded()).as("readers of a removed node get end-of-file").isTrue();
+        frames.feed(graph, frames.tcp4(1, 2, 40000, 80, "POST / HTTP/1.1\r\n\r\n"));
+        assertThat(http.child("post")).isNull();
+        graph.create(http, "post");
+        assertThat(http.child("post")).as("mkdir brings a class back").isNotNull();
+    }
+
+    @Test
+    void renamingToAnotherSpecReconfiguresAndPosixErrorsAreExact()
+    {
+        final NodeGraph graph = graph();
+        final Node udp = graph.lookup("/ip/udp");
+        final Node node = graph.create(udp, "port=53");
+        frames.feed(graph, frames.dns(false));
+        assertThat(node.output().elementsOut()).isEqualTo(1);
+        graph.move(node, udp, "port=54");
+        frames.feed(graph, frames.dns(false));
+        assertThat(node.output().elementsOut()).isEqualTo(1);
+        assertThat(node.describe()).isEqualTo("port=54");
+
+        assertThat(errno(() -> graph.create(udp, "port=99999"))).isEqualTo(GraphException.EINVAL);
+        assertThat(errno(() -> graph.create(udp, "expr=tcp port"))).isEqualTo(GraphException.EINVAL);
+        assertThat(errno(() -> graph.create(udp, "host=300.1.1.1"))).isEqualTo(GraphException.EINVAL);
+        assertThat(errno(() -> graph.create(udp, "x.pcap"))).isEqualTo(GraphException.EINVAL);
+        assertThat(errno(() -> graph.create(udp, ".hidden"))).isEqualTo(GraphException.EINVAL);
+        assertThat(errno(() -> graph.create(udp, "dns"))).isEqualTo(GraphException.EEXIST);
+        assertThat(errno(() -> graph.remove(graph.root()))).isEqualTo(GraphException.EBUSY);
+        assertThat(errno(() -> graph.remove(graph.lookup("/ip")))).isEqualTo(GraphException.ENOTEMPTY);
+        final Node empty = graph.create(graph.root(), "empty");
+        final Node other = graph.create(graph.root(), "other");
+        graph.move(other, graph.root(), "empty");
+        assertThat(graph.lookup("/empty")).as("rename over an empty node replaces it").isSameAs(other);
+        assertThat(empty.output().isEnded()).isTrue();
+        graph.create(graph.lookup("/empty"), "child");
+        final Node third = graph.create(graph.root(), "third");
+        assertThat(errno(() -> graph.move(third, graph.root(), "empty"))).isEqualTo(GraphException.ENOTEMPTY);
+    }
+
+    @Test
+    void endOfStreamReachesEveryNodeIncludingOnesMadeLater()
+    {
+        final NodeGraph graph = graph();
+        final IndexReader dns = graph.lookup("/ip/udp/dns").openReader();
+        frames.feed(graph, frames.dns(false));
+        graph.end();
+        assertThat(dns.isEnded()).isFalse();
+        readAll(dns);
+        assertThat(dns.isEnded()).isTrue();
+        assertThat(graph.create(graph.root(), "late").openReader().isEnded()).isTrue();
+    }
+
+    @Test
+    void rewiringUnderLoadLeavesUntouchedNodesWithExactCounts() throws Exception
+    {
+        final NodeGraph graph = graph();
+        final Node arp = graph.lookup("/arp");
+        final Node dns = graph.lookup("/ip/udp/dns");
+        final Node tcp = graph.lookup("/ip/tcp");
+        final AtomicBoolean done = new AtomicBoolean();
+        final AtomicReference<Throwable> failure = new AtomicReference<>();
+        final long[] operations = new long[1];
+        final Thread rewire = new Thread(() ->
+        {
+            final SplittableRandom random = new SplittableRandom(5);
+            try
+            {
+                while (!done.get())
+                {
+                    final Node web = graph.create(graph.root(), "web");
+                    final Node port = graph.create(tcp, "port=" + (80 + random.nextInt(3)));
+                    graph.link(web, "in", port, "/ip/tcp/port");
+                    final Node moved = graph.create(web, "get");
+                    graph.move(moved, graph.root(), "getter");
+                    graph.move(port, tcp, "port=443");
+                    graph.unlink(web, "in");
+                    graph.remove(graph.lookup("/getter"));
+                    graph.remove(port);
+                    graph.remove(web);
+                    operations[0] += 10;
+                }
+            }
+            catch (final Throwable t)
+            {
+                failure.set(t);
+            }
+        });
+        rewire.start();
+        long arps = 0;
+        long dnsFrames = 0;
+        final SplittableRandom random = new SplittableRandom(9);
+        for (int i = 0; i < 1_000_000; i++)
+        {
+            switch (random.nextInt(3))
+            {
+                case 0 -> { frames.feed(graph, frames.arp()); arps++; }
+                case 1 -> { frames.feed(graph, frames.dns(random.nextBoolean())); dnsFrames++; }
+                default -> frames.feed(graph, frames.tcp4(1, 2, 40000, 80 + random.nextInt(3), "GET / HTTP/1.1\r\n\r\n"));
+            }
+        }
+        done.set(true);
+        rewire.join();
+        assertThat(failure.get()).isNull();
+        assertThat(operations[0]).isGreaterThan(100);
+        assertThat(arp.output().elementsOut()).isEqualTo(arps);
+        assertThat(dns.output().elementsOut()).isEqualTo(dnsFrames);
+        assertThat(graph.lookup("/ip").output().elementsOut()).isEqualTo(1_000_000 - arps);
+        assertThat(graph.lookup("/ip/tcp/http/get").output().elementsOut()).isEqualTo(1_000_000 - arps - dnsFrames);
+    }
+}
