@@ -43,7 +43,8 @@ record Entry(Kind kind, Node node, Node.Link link)
             case CTL -> { return parent.isRoot() ? new Entry(Kind.CTL, parent, null) : null; }
             default -> { }
         }
-        final Node child = parent.child(leaf);
+        // lookup, not child(): it makes a classifier's class on first use
+        final Node child = graph.lookup(path);
         if (child != null)
         {
             return new Entry(Kind.NODE, child, null);

@@ -1,0 +1,119 @@
+package org.pipesfs.fs;
+
+import org.junit.jupiter.api.Test;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The node graph through a real mount: default tree, canonical scripts (SPEC §6), shell errors. */
+class GraphMountTest
+{
+    static final Path HTTP = ReplayMountTest.CAPTURES.resolve("http.pcap");
+
+    @Test
+    void defaultTreeIsThereAndBareHasOnlyTheRoot() throws Exception
+    {
+        try (FuseMount mount = FuseMount.start("--paused"))
+        {
+            final String dirs = Shell.run(10, "cd " + mount.dir + " && find . -type d | sort").out();
+            assertThat(dirs.lines().toList()).containsExactly(".", "./arp", "./ip", "./ip/icmp", "./ip/tcp", "./ip/tcp/http",
+                "./ip/udp", "./ip/udp/dns", "./ip6", "./ip6/icmp6", "./ip6/tcp", "./ip6/tcp/http", "./ip6/udp", "./ip6/udp/dns");
+            assertThat(Files.readString(mount.path("ip/tcp/http/.stats"))).startsWith("filter http\n");
+            assertThat(Shell.run(10, "ls -A " + mount.path("ip/udp")).out().lines().toList())
+                .containsExactly(".stats", "all", "all.pcap", "dns");
+        }
+        try (FuseMount mount = FuseMount.start("--bare", "--paused"))
+        {
+            assertThat(Shell.run(10, "cd " + mount.dir + " && find . -type d").out().trim()).isEqualTo(".");
+        }
+    }
+
+    @Test
+    void canonicalReplayScriptYieldsTheHostLinesAndTheDnsPackets() throws Exception
+    {
+        final Path work = Files.createTempDirectory("canonical");
+        try (FuseMount mount = FuseMount.start("--paused", "--source", "pcap:" + HTTP))
+        {
+            final String p = mount.dir.toString();
+            final Shell.Result result = Shell.run(60, String.join("\n",
+                "cd " + work,
+                "cat " + p + "/ip/tcp/http/get/all | grep -a 'Host:' > hosts.txt &",
+                "tcpdump -nn -r " + p + "/ip/udp/dns/all.pcap > dns.txt 2>/dev/null &",
+                "echo start > " + p + "/.ctl; wait"));
+            assertThat(result.exit()).as(result.err()).isZero();
+            assertThat(Files.readString(work.resolve("hosts.txt")))
+                .isEqualTo("Host: www.ethereal.com\r\nHost: pagead2.googlesyndication.com\r\n");
+            assertThat(Files.readString(work.resolve("dns.txt")))
+                .isEqualTo(Shell.run(30, "tcpdump -nn -r " + HTTP + " udp port 53 2>/dev/null").out())
+                .contains("A? pagead2.googlesyndication.com.");
+        }
+        finally
+        {
+            Shell.run(10, "rm -rf " + work);
+        }
+    }
+
+    @Test
+    void canonicalSpliceScriptStreamsTheUnionOfBothPorts() throws Exception
+    {
+        try (FuseMount mount = FuseMount.start("--paused", "--source", "pcap:" + HTTP))
+        {
+            final String p = mount.dir.toString();
+            final Shell.Result setup = Shell.run(30, String.join(" && ",
+                "mkdir " + p + "/ip/tcp/port=80 " + p + "/ip/tcp/port=443 " + p + "/web",
+                "ln -s " + p + "/ip/tcp/port=80 " + p + "/web/plain",
+                "ln -s " + p + "/ip/tcp/port=443 " + p + "/web/tls",
+                "readlink " + p + "/web/tls"));
+            assertThat(setup.exit()).as(setup.err()).isZero();
+            assertThat(setup.out().trim()).isEqualTo(p + "/ip/tcp/port=443");
+            assertThat(Files.readString(mount.path("web/.stats"))).startsWith("filter user node\n");
+            final Shell.Result union = Shell.run(60, "cat " + p + "/web/all.pcap | tcpdump -nn -r - 2>/dev/null & "
+                + "sleep 0.3; echo start > " + p + "/.ctl; wait");
+            assertThat(union.out())
+                .isEqualTo(Shell.run(30, "tcpdump -nn -r " + HTTP + " 'tcp port 80 or tcp port 443' 2>/dev/null").out());
+            assertThat(union.out().lines().count()).isEqualTo(41);
+        }
+    }
+
+    @Test
+    void shellOperationsFailWithThePreciseErrorAndTheMountStaysUsable() throws Exception
+    {
+        try (FuseMount mount = FuseMount.start("--paused"))
+        {
+            final String p = mount.dir.toString();
+            final List<String[]> cases = List.of(
+                new String[] {"mkdir " + p + "/ip/tcp/port=99999", "Invalid argument"},
+                new String[] {"mkdir '" + p + "/expr=tcp port'", "Invalid argument"},
+                new String[] {"mkdir " + p + "/ip", "File exists"},
+                new String[] {"mkdir " + p + "/nope/x", "No such file or directory"},
+                new String[] {"rmdir " + p + "/ip", "Directory not empty"},
+                new String[] {"mkdir " + p + "/" + "n".repeat(256), "File name too long"},
+                new String[] {"ln -s " + p + "/ip/tcp " + p + "/ip/up", "Too many levels of symbolic links"},
+                new String[] {"ln -s /etc " + p + "/outside", "Invalid cross-device link"},
+                new String[] {"python3 -c 'import os, sys; os.rename(sys.argv[1], sys.argv[2])' " + p + "/ip " + p + "/ip/tcp/ip",
+                    "Invalid argument"},
+                new String[] {"echo x > " + p + "/ip/.stats", "Permission denied"});
+            for (final String[] c : cases)
+            {
+                final Shell.Result result = Shell.run(10, c[0]);
+                assertThat(result.exit()).as(c[0]).isNotZero();
+                assertThat(result.err()).as(c[0]).contains(c[1]);
+            }
+            final String log = Files.readString(mount.log);
+            assertThat(log).contains("port 99999 is outside 0..65535").contains("ends too early")
+                .contains("would make a loop").contains("is outside the mount");
+
+            final Shell.Result fine = Shell.run(30, String.join(" && ",
+                "mkdir '" + p + "/expr=tcp dst port 80 and not host 10.0.0.1'",
+                "mkdir -p " + p + "/a/b/c",
+                "mv " + p + "/a/b " + p + "/moved",
+                "rm -r " + p + "/a " + p + "/moved",
+                "ls " + p));
+            assertThat(fine.exit()).as(fine.err()).isZero();
+            assertThat(fine.out().lines().toList()).containsExactly("all", "all.pcap", "arp", "expr=tcp dst port 80 and not host 10.0.0.1", "ip", "ip6");
+        }
+    }
+}
