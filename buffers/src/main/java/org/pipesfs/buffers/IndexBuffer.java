@@ -215,9 +215,19 @@ public final class IndexBuffer implements AutoCloseable
     /** Opens a reader positioned at the live tail: it sees every entry appended after this. */
     public IndexReader newReader()
     {
+        return newReaderAt(Long.MAX_VALUE);
+    }
+
+    /**
+     * Opens a reader at entry {@code index}, clamped to the entries the ring still holds, so it
+     * can replay retained history (tests and tools; pipe files open at the tail).
+     */
+    public IndexReader newReaderAt(final long index)
+    {
         synchronized (this)
         {
-            final IndexReader reader = new IndexReader(this, tailVolatile());
+            final long tail = tailVolatile();
+            final IndexReader reader = new IndexReader(this, Math.max(Math.max(0, tail - capacity), Math.min(index, tail)));
             final IndexReader[] old = readers;
             final IndexReader[] grown = new IndexReader[old.length + 1];
             System.arraycopy(old, 0, grown, 0, old.length);

@@ -1,0 +1,117 @@
+package org.pipesfs.fs;
+
+import org.agrona.concurrent.UnsafeBuffer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.pipesfs.buffers.BufferPolicy;
+import org.pipesfs.buffers.DataBuffer;
+import org.pipesfs.filters.Node;
+import org.pipesfs.filters.NodeGraph;
+import org.pipesfs.nic.pcap.CaptureReader;
+import org.pipesfs.nic.pcap.PcapFileWriter;
+import org.pipesfs.nic.pcap.PcapFormat;
+import org.pipesfs.nic.synthetic.SyntheticGenerator;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.TreeMap;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The http and dns classifiers put each frame in the class tshark gives it:
+ * {@code http.request.method} (lower-cased) or a response, and {@code dns.flags.response}.
+ * tshark runs without TCP reassembly, so it too judges each segment on its own.
+ */
+class ClassifiersAgreeWithTsharkTest
+{
+    @TempDir
+    Path dir;
+
+    /** frame number (1-based) to class path, from our graph's class nodes. */
+    private static TreeMap<Integer, String> ours(final Path capture)
+    {
+        final DataBuffer data = new DataBuffer(64 << 20, BufferPolicy.LOSSY);
+        final NodeGraph graph = new NodeGraph(data, BufferPolicy.LOSSY, 1 << 18).withDefaultTree();
+        final List<long[]> sequences = new ArrayList<>();
+        try (CaptureReader reader = CaptureReader.open(capture))
+        {
+            while (reader.next())
+            {
+                final long position = data.append(reader.buffer(), reader.offset(), reader.capturedLength(),
+                    reader.originalLength(), reader.timestampNs(), reader.linkType());
+                graph.onFrame(position, data.sequence(position), reader.capturedLength());
+                sequences.add(new long[] {data.sequence(position)});
+            }
+        }
+        final TreeMap<Integer, String> classes = new TreeMap<>();
+        for (final String classifier : List.of("/ip/tcp/http", "/ip6/tcp/http", "/ip/udp/dns", "/ip6/udp/dns"))
+        {
+            for (final Node node : graph.lookup(classifier).children())
+            {
+                final String kind = classifier.endsWith("dns") ? "dns " : "http ";
+                for (final long sequence : SequenceReader.sequences(node))
+                {
+                    classes.put((int)sequence + 1, kind + node.name());
+                }
+            }
+        }
+        return classes;
+    }
+
+    private static TreeMap<Integer, String> tsharks(final Path capture) throws Exception
+    {
+        final String out = Shell.run(120, "tshark -n -r " + capture + " -o tcp.desegment_tcp_streams:FALSE"
+            + " -Y 'http.request or http.response or dns' -T fields -E separator=/t"
+            + " -e frame.number -e http.request.method -e http.response -e dns.flags.response 2>/dev/null").out();
+        final TreeMap<Integer, String> classes = new TreeMap<>();
+        for (final String line : out.split("\n"))
+        {
+            if (line.isBlank())
+            {
+                continue;
+            }
+            final String[] f = line.split("\t", -1);
+            final int frame = Integer.parseInt(f[0]);
+            if (!f[1].isEmpty())
+            {
+                classes.put(frame, "http " + f[1].toLowerCase(Locale.ROOT));
+            }
+            else if (f.length > 2 && !f[2].isEmpty())
+            {
+                classes.put(frame, "http response");
+            }
+            else if (f.length > 3 && !f[3].isEmpty())
+            {
+                classes.put(frame, "dns " + (f[3].equals("True") || f[3].equals("1") ? "response" : "query"));
+            }
+        }
+        return classes;
+    }
+
+    @Test
+    void httpAndDnsClassesMatchTsharkOnSharedAndSyntheticCaptures() throws Exception
+    {
+        final Path synthetic = dir.resolve("synthetic.pcap");
+        final SyntheticGenerator generator = new SyntheticGenerator(77);
+        final UnsafeBuffer frame = new UnsafeBuffer(new byte[SyntheticGenerator.MAX_FRAME]);
+        try (PcapFileWriter writer = new PcapFileWriter(synthetic, PcapFormat.LINKTYPE_ETHERNET))
+        {
+            for (int i = 0; i < 30_000; i++)
+            {
+                writer.write(frame, 0, generator.next(frame, 0), 1_767_225_600_000_000_000L + i * 1000L);
+            }
+        }
+        long compared = 0;
+        for (final Path capture : List.of(GraphMountTest.HTTP, ReplayMountTest.CAPTURES.resolve("dns_icmp.pcap"),
+            ReplayMountTest.CAPTURES.resolve("be.pcap"), ReplayMountTest.CAPTURES.resolve("truncated_dns.pcap"), synthetic))
+        {
+            final TreeMap<Integer, String> expected = tsharks(capture);
+            assertThat(ours(capture)).as(capture.getFileName().toString()).isEqualTo(expected);
+            compared += expected.size();
+        }
+        assertThat(compared).isGreaterThan(5000);
+    }
+}

@@ -1,0 +1,45 @@
+package org.pipesfs.fs;
+
+import org.agrona.MutableDirectBuffer;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.pipesfs.buffers.DataBuffer;
+import org.pipesfs.buffers.ElementFormat;
+import org.pipesfs.buffers.IndexReader;
+import org.pipesfs.filters.Node;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/** Test helper: the DBuf sequence numbers a node has emitted, read back through its ring. */
+final class SequenceReader implements ElementFormat
+{
+    public int length(final DataBuffer data, final long position, final int viewOffset, final int viewLength)
+    {
+        return 8;
+    }
+
+    public void copy(final DataBuffer data, final long position, final int viewOffset, final int viewLength,
+        final int from, final MutableDirectBuffer dst, final int dstOffset, final int length)
+    {
+        dst.putLong(dstOffset, data.sequence(position));
+    }
+
+    /** Reads every entry from the start of a node's ring (it must not have wrapped). */
+    static List<Long> sequences(final Node node)
+    {
+        final List<Long> sequences = new ArrayList<>();
+        final IndexReader reader = node.output().newReaderAt(0);
+        final UnsafeBuffer buffer = new UnsafeBuffer(new byte[1 << 16]);
+        final SequenceReader format = new SequenceReader();
+        int n;
+        while ((n = reader.read(buffer, 0, buffer.capacity(), format)) > 0)
+        {
+            for (int at = 0; at < n; at += 8)
+            {
+                sequences.add(buffer.getLong(at));
+            }
+        }
+        reader.close();
+        return sequences;
+    }
+}
