@@ -44,6 +44,7 @@ public final class Filters
             case "http" -> { return new HttpClassifier(); }
             case "dns" -> { return new DnsClassifier(); }
             case "query", "response" -> { return null; }
+            case "inspect" -> { return new Protocol(name, View.FRAME, p -> true); }
             default -> { }
         }
         if (METHODS.contains(name))

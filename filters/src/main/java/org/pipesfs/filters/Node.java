@@ -81,6 +81,13 @@ public final class Node
         return filter;
     }
 
+    /** An {@code inspect} node: its readers get one text line per element. */
+    public boolean isInspect()
+    {
+        final Filter current = filter;
+        return current != null && "inspect".equals(current.spec());
+    }
+
     /** What runs here, as {@code .stats} reports it: the filter spec, {@code root} or {@code user node}. */
     public String describe()
     {

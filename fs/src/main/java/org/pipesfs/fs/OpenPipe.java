@@ -40,9 +40,10 @@ final class OpenPipe implements OpenFile
         }
     }
 
-    static OpenPipe raw(final IndexReader reader, final boolean nonBlocking)
+    /** The node's own elements, rendered by {@code format} (its view, or inspect's text lines). */
+    static OpenPipe raw(final IndexReader reader, final ElementFormat format, final boolean nonBlocking)
     {
-        return new OpenPipe(reader, ElementFormat.VIEW, 0, nonBlocking);
+        return new OpenPipe(reader, format, 0, nonBlocking);
     }
 
     static OpenPipe pcap(final IndexReader reader, final int linkType, final boolean nonBlocking)

@@ -4,7 +4,9 @@ import jnr.ffi.Pointer;
 import jnr.ffi.types.mode_t;
 import jnr.ffi.types.off_t;
 import jnr.ffi.types.size_t;
+import org.pipesfs.buffers.ElementFormat;
 import org.pipesfs.filters.GraphException;
+import org.pipesfs.filters.InspectFormat;
 import org.pipesfs.filters.Node;
 import org.pipesfs.filters.NodeGraph;
 import ru.serce.jnrfuse.FuseFillDir;
@@ -177,7 +179,7 @@ final class PipesFs extends FuseStubFS
                 }
                 file = entry.kind() == Entry.Kind.ALL_PCAP
                     ? OpenPipe.pcap(node.openReader(), pump.source().linkType(), nonBlocking)
-                    : OpenPipe.raw(node.openReader(), nonBlocking);
+                    : OpenPipe.raw(node.openReader(), node.isInspect() ? new InspectFormat() : ElementFormat.VIEW, nonBlocking);
             }
             case STATS -> {
                 if (!readOnly)
