@@ -52,19 +52,34 @@ public final class Filters
             return new HttpClassifier.Method(name);
         }
         final int eq = name.indexOf('=');
-        if (eq <= 0)
+        if (eq > 0)
         {
-            return null;
+            final String key = name.substring(0, eq);
+            final String value = name.substring(eq + 1);
+            switch (key)
+            {
+                case "port", "sport", "dport" -> { return port(name, key, value); }
+                case "host", "src", "dst" -> { return host(name, key, value); }
+                case "expr" -> { return expression(name, value); }
+                default -> { }
+            }
         }
-        final String key = name.substring(0, eq);
-        final String value = name.substring(eq + 1);
-        return switch (key)
+        for (final FilterPlugin plugin : Plugins.LOADED)
         {
-            case "port", "sport", "dport" -> port(name, key, value);
-            case "host", "src", "dst" -> host(name, key, value);
-            case "expr" -> expression(name, value);
-            default -> null;
-        };
+            final Filter filter = plugin.create(name);
+            if (filter != null)
+            {
+                return filter;
+            }
+        }
+        return null;
+    }
+
+    /** Plugins on the classpath, loaded once. */
+    private static final class Plugins
+    {
+        static final java.util.List<FilterPlugin> LOADED = java.util.ServiceLoader.load(FilterPlugin.class).stream()
+            .map(java.util.ServiceLoader.Provider::get).toList();
     }
 
     private static Filter port(final String name, final String key, final String value)
