@@ -31,6 +31,8 @@ public final class Node
     final Map<String, Link> links = new LinkedHashMap<>();
     /** Classes the user removed or moved away: a classifier does not make them again. Graph lock. */
     final Set<String> suppressedClasses = new HashSet<>();
+    /** The classifier node this is a class of, while it sits under it with its class name. */
+    private volatile Node classOf;
     private volatile long changedNs = System.currentTimeMillis() * 1_000_000L;
     private long elementsIn;
 
@@ -122,6 +124,18 @@ public final class Node
         return null;
     }
 
+    /** A class node of {@code classifier}: the classifier routes elements to it by name. */
+    boolean isClassOf(final Node classifier)
+    {
+        return classOf == classifier;
+    }
+
+    Node markClassOf(final Node classifier)
+    {
+        classOf = classifier;
+        return this;
+    }
+
     Node[] linkTargets()
     {
         return linkTargets;
@@ -163,6 +177,10 @@ public final class Node
 
     void rename(final String newName, final Node newParent, final Filter newFilter)
     {
+        if (newParent != parent || !newName.equals(name))
+        {
+            classOf = null;
+        }
         name = newName;
         parent = newParent;
         filter = newFilter;

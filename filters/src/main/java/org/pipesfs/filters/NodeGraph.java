@@ -97,40 +97,67 @@ public final class NodeGraph implements FrameSink
         {
             return;
         }
+        accepted(node, filter, position, sequence, inOffset, inLength);
+    }
+
+    /** Appends an element {@code node} has accepted, narrowed to its view, and passes it on. */
+    private void accepted(
+        final Node node, final Filter filter, final long position, final long sequence, final int inOffset, final int inLength)
+    {
         if (node.output().lastSequence() == sequence)
         {
             return; // reached through a second path: already there
         }
         int offset = inOffset;
         int length = inLength;
+        String className = null;
         if (filter != null)
         {
-            final int start = switch (filter.view())
+            switch (filter.view())
             {
-                case FRAME -> 0;
-                case NETWORK -> packet.networkOffset();
-                case TRANSPORT -> packet.transportOffset();
-                case PAYLOAD -> packet.payloadOffset();
-                case INHERIT -> -2;
-            };
-            if (start >= 0)
+                case FRAME -> { offset = 0; length = packet.length(); }
+                case NETWORK -> { offset = packet.networkOffset(); length = packet.networkEnd() - offset; }
+                case TRANSPORT -> { offset = packet.transportOffset(); length = packet.transportEnd() - offset; }
+                case PAYLOAD -> { offset = packet.payloadOffset(); length = packet.payloadLength(); }
+                default -> { }
+            }
+            if (offset < 0)
             {
-                offset = start;
-                length = switch (filter.view())
-                {
-                    case NETWORK -> packet.networkEnd() - start;
-                    case TRANSPORT -> packet.transportEnd() - start;
-                    case PAYLOAD -> packet.payloadLength();
-                    default -> packet.length();
-                };
+                offset = inOffset;
+                length = inLength;
             }
             if (filter instanceof Filter.Classifier classifier)
             {
-                ensureClass(node, classifier, classifier.classify(packet));
+                className = classifier.classify(packet);
+                ensureClass(node, classifier, className);
             }
         }
         node.output().append(position, sequence, offset, Math.max(0, length), 0);
-        offerDownstream(node, position, sequence, offset, length);
+        if (className == null)
+        {
+            offerDownstream(node, position, sequence, offset, length);
+            return;
+        }
+        // The classifier has named the class: its node takes the element without asking again.
+        for (final Node child : node.children())
+        {
+            if (child.isClassOf(node))
+            {
+                if (child.name().equals(className))
+                {
+                    child.countIn();
+                    accepted(child, child.filter(), position, sequence, offset, length);
+                }
+            }
+            else if (!child.isUserNode())
+            {
+                offer(child, position, sequence, offset, length);
+            }
+        }
+        for (final Node target : node.linkTargets())
+        {
+            offer(target, position, sequence, offset, length);
+        }
     }
 
     private void offerDownstream(final Node node, final long position, final long sequence, final int offset, final int length)
@@ -158,7 +185,7 @@ public final class NodeGraph implements FrameSink
         {
             if (node.child(className) == null && !node.suppressedClasses.contains(className) && isAttached(node))
             {
-                attach(node, className, classifier.classFilter(className));
+                attach(node, className, classifier.classFilter(className)).markClassOf(node);
             }
         }
     }
