@@ -120,11 +120,7 @@ public final class DataBuffer implements AutoCloseable
         final IndexBuffer index = new IndexBuffer(this, entries, indexPolicy);
         synchronized (this)
         {
-            final IndexBuffer[] old = indexes;
-            final IndexBuffer[] grown = new IndexBuffer[old.length + 1];
-            System.arraycopy(old, 0, grown, 0, old.length);
-            grown[old.length] = index;
-            indexes = grown;
+            indexes = CopyOnWrite.with(indexes, index);
         }
         return index;
     }
@@ -155,22 +151,7 @@ public final class DataBuffer implements AutoCloseable
     {
         synchronized (this)
         {
-            final IndexBuffer[] old = indexes;
-            int at = -1;
-            for (int i = 0; i < old.length; i++)
-            {
-                if (old[i] == index)
-                {
-                    at = i;
-                }
-            }
-            if (at >= 0)
-            {
-                final IndexBuffer[] shrunk = new IndexBuffer[old.length - 1];
-                System.arraycopy(old, 0, shrunk, 0, at);
-                System.arraycopy(old, at + 1, shrunk, at, old.length - at - 1);
-                indexes = shrunk;
-            }
+            indexes = CopyOnWrite.without(indexes, index);
         }
         spaceBell.ring();
     }

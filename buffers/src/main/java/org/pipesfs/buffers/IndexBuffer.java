@@ -163,11 +163,7 @@ public final class IndexBuffer implements AutoCloseable
     {
         synchronized (this)
         {
-            final IndexBuffer[] old = targets;
-            final IndexBuffer[] grown = new IndexBuffer[old.length + 1];
-            System.arraycopy(old, 0, grown, 0, old.length);
-            grown[old.length] = target;
-            targets = grown;
+            targets = CopyOnWrite.with(targets, target);
         }
     }
 
@@ -177,18 +173,8 @@ public final class IndexBuffer implements AutoCloseable
         synchronized (this)
         {
             final IndexBuffer[] old = targets;
-            for (int i = 0; i < old.length; i++)
-            {
-                if (old[i] == target)
-                {
-                    final IndexBuffer[] shrunk = new IndexBuffer[old.length - 1];
-                    System.arraycopy(old, 0, shrunk, 0, i);
-                    System.arraycopy(old, i + 1, shrunk, i, old.length - i - 1);
-                    targets = shrunk;
-                    return true;
-                }
-            }
-            return false;
+            targets = CopyOnWrite.without(old, target);
+            return targets != old;
         }
     }
 
@@ -228,11 +214,7 @@ public final class IndexBuffer implements AutoCloseable
         {
             final long tail = tailVolatile();
             final IndexReader reader = new IndexReader(this, Math.max(Math.max(0, tail - capacity), Math.min(index, tail)));
-            final IndexReader[] old = readers;
-            final IndexReader[] grown = new IndexReader[old.length + 1];
-            System.arraycopy(old, 0, grown, 0, old.length);
-            grown[old.length] = reader;
-            readers = grown;
+            readers = CopyOnWrite.with(readers, reader);
             data.readerOpened();
             return reader;
         }
@@ -243,17 +225,10 @@ public final class IndexBuffer implements AutoCloseable
         synchronized (this)
         {
             final IndexReader[] old = readers;
-            for (int i = 0; i < old.length; i++)
+            readers = CopyOnWrite.without(old, reader);
+            if (readers != old)
             {
-                if (old[i] == reader)
-                {
-                    final IndexReader[] shrunk = new IndexReader[old.length - 1];
-                    System.arraycopy(old, 0, shrunk, 0, i);
-                    System.arraycopy(old, i + 1, shrunk, i, old.length - i - 1);
-                    readers = shrunk;
-                    droppedByClosedReaders += reader.dropped();
-                    break;
-                }
+                droppedByClosedReaders += reader.dropped();
             }
         }
         data.spaceBell().ring();

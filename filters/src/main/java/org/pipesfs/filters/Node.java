@@ -1,5 +1,6 @@
 package org.pipesfs.filters;
 
+import org.pipesfs.buffers.CopyOnWrite;
 import org.pipesfs.buffers.IndexBuffer;
 import org.pipesfs.buffers.IndexReader;
 
@@ -189,46 +190,23 @@ public final class Node
 
     void addChild(final Node child)
     {
-        children = append(children, child);
+        children = CopyOnWrite.with(children, child);
         touch();
     }
 
     void removeChild(final Node child)
     {
-        children = without(children, child);
+        children = CopyOnWrite.without(children, child);
         touch();
     }
 
     void addLinkTarget(final Node target)
     {
-        linkTargets = append(linkTargets, target);
+        linkTargets = CopyOnWrite.with(linkTargets, target);
     }
 
     void removeLinkTarget(final Node target)
     {
-        linkTargets = without(linkTargets, target);
-    }
-
-    private static Node[] append(final Node[] nodes, final Node node)
-    {
-        final Node[] grown = new Node[nodes.length + 1];
-        System.arraycopy(nodes, 0, grown, 0, nodes.length);
-        grown[nodes.length] = node;
-        return grown;
-    }
-
-    private static Node[] without(final Node[] nodes, final Node node)
-    {
-        for (int i = 0; i < nodes.length; i++)
-        {
-            if (nodes[i] == node)
-            {
-                final Node[] shrunk = new Node[nodes.length - 1];
-                System.arraycopy(nodes, 0, shrunk, 0, i);
-                System.arraycopy(nodes, i + 1, shrunk, i, nodes.length - i - 1);
-                return shrunk;
-            }
-        }
-        return nodes;
+        linkTargets = CopyOnWrite.without(linkTargets, target);
     }
 }

@@ -350,17 +350,7 @@ final class PipesFs extends FuseStubFS
 
     private Node parentNode(final String path)
     {
-        final String parent = path.substring(0, Math.max(1, path.lastIndexOf('/')));
-        final Entry entry = Entry.resolve(graph, parent);
-        if (entry == null)
-        {
-            throw new GraphException(GraphException.ENOENT, parent + " does not exist");
-        }
-        if (entry.kind() != Entry.Kind.NODE)
-        {
-            throw new GraphException(GraphException.ENOTDIR, parent + " is not a node");
-        }
-        return entry.node();
+        return existingNode(path.substring(0, Math.max(1, path.lastIndexOf('/'))));
     }
 
     private Node existingNode(final String path)

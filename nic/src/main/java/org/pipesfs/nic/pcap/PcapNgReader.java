@@ -2,7 +2,6 @@ package org.pipesfs.nic.pcap;
 
 import org.agrona.DirectBuffer;
 
-import java.io.IOException;
 import java.nio.ByteOrder;
 import java.nio.file.Path;
 
@@ -22,7 +21,7 @@ import java.nio.file.Path;
  *                                20  frame (padded to 4)
  * </pre>
  */
-final class PcapNgReader implements CaptureReader
+final class PcapNgReader extends RecordCursor
 {
     static final int SHB_TYPE = 0x0A0D0D0A;
     static final int BYTE_ORDER_MAGIC = 0x1A2B3C4D;
@@ -38,8 +37,6 @@ final class PcapNgReader implements CaptureReader
     private static final int MAX_INTERFACES = 1024;
     private static final int MAX_BLOCK = FileWindow.CAPACITY;
 
-    private final Path file;
-    private final FileWindow window;
     private ByteOrder order = ByteOrder.LITTLE_ENDIAN;
     private final int[] linkTypes = new int[MAX_INTERFACES];
     private final int[] snapLengths = new int[MAX_INTERFACES];
@@ -47,19 +44,10 @@ final class PcapNgReader implements CaptureReader
     private final long[] offsetsNs = new long[MAX_INTERFACES];
     private int interfaces;
     private int primaryLinkType = -1;
-    private long position;
-    private long records;
-    private String truncation;
-    private int offset;
-    private int captured;
-    private int original;
-    private long timestampNs;
-    private int linkType;
 
     PcapNgReader(final Path file, final FileWindow window)
     {
-        this.file = file;
-        this.window = window;
+        super(file, window);
         if (window.ensure(0, 12) < 0)
         {
             throw new CaptureFormatException(file + ": truncated pcapng section header");
@@ -293,82 +281,13 @@ final class PcapNgReader implements CaptureReader
         return ns + offsetsNs[id];
     }
 
-    private boolean truncated(final String what, final int needed)
-    {
-        truncation = file + ": truncated after " + records + " whole records: " + what + " at offset " + position
-            + " needs " + (needed & 0xffffffffL) + " bytes, " + (window.size() - position) + " left";
-        return false;
-    }
-
     private CaptureFormatException corrupt(final String why)
     {
         return new CaptureFormatException(file + ": corrupt pcapng: " + why);
     }
 
-    public DirectBuffer buffer()
-    {
-        return window.buffer();
-    }
-
-    public int offset()
-    {
-        return offset;
-    }
-
-    public int capturedLength()
-    {
-        return captured;
-    }
-
-    public int originalLength()
-    {
-        return original;
-    }
-
-    public long timestampNs()
-    {
-        return timestampNs;
-    }
-
-    public int linkType()
-    {
-        return linkType;
-    }
-
     public int primaryLinkType()
     {
         return primaryLinkType < 0 ? PcapFormat.LINKTYPE_ETHERNET : primaryLinkType;
-    }
-
-    public long records()
-    {
-        return records;
-    }
-
-    public long position()
-    {
-        return position;
-    }
-
-    public long size()
-    {
-        return window.size();
-    }
-
-    public String truncation()
-    {
-        return truncation;
-    }
-
-    public void close()
-    {
-        try
-        {
-            window.close();
-        }
-        catch (final IOException ignored)
-        {
-            // closing a read-only channel loses nothing
-        }
     }
 }

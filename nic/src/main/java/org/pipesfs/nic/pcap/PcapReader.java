@@ -2,7 +2,6 @@ package org.pipesfs.nic.pcap;
 
 import org.agrona.DirectBuffer;
 
-import java.io.IOException;
 import java.nio.ByteOrder;
 import java.nio.file.Path;
 
@@ -10,25 +9,15 @@ import java.nio.file.Path;
  * Reads classic pcap files: either byte order, microsecond or nanosecond timestamps (layout in
  * {@link PcapFormat}). The link type's upper bits (FCS flags) are masked off.
  */
-final class PcapReader implements CaptureReader
+final class PcapReader extends RecordCursor
 {
-    private final Path file;
-    private final FileWindow window;
     private final ByteOrder order;
     private final long fractionToNs;
-    private final int linkType;
-    private long position = PcapFormat.GLOBAL_HEADER_LENGTH;
-    private long records;
-    private String truncation;
-    private int offset;
-    private int captured;
-    private int original;
-    private long timestampNs;
 
     PcapReader(final Path file, final FileWindow window, final int bigEndianMagic)
     {
-        this.file = file;
-        this.window = window;
+        super(file, window);
+        position = PcapFormat.GLOBAL_HEADER_LENGTH;
         final int swapped = Integer.reverseBytes(bigEndianMagic);
         if (bigEndianMagic == PcapFormat.MAGIC_MICROS || bigEndianMagic == PcapFormat.MAGIC_NANOS)
         {
@@ -98,77 +87,8 @@ final class PcapReader implements CaptureReader
         return true;
     }
 
-    private boolean truncated(final String what, final int needed)
-    {
-        truncation = file + ": truncated after " + records + " whole records: " + what + " at offset " + position
-            + " needs " + needed + " bytes, " + (window.size() - position) + " left";
-        return false;
-    }
-
-    public DirectBuffer buffer()
-    {
-        return window.buffer();
-    }
-
-    public int offset()
-    {
-        return offset;
-    }
-
-    public int capturedLength()
-    {
-        return captured;
-    }
-
-    public int originalLength()
-    {
-        return original;
-    }
-
-    public long timestampNs()
-    {
-        return timestampNs;
-    }
-
-    public int linkType()
-    {
-        return linkType;
-    }
-
     public int primaryLinkType()
     {
         return linkType;
-    }
-
-    public long records()
-    {
-        return records;
-    }
-
-    public long position()
-    {
-        return position;
-    }
-
-    public long size()
-    {
-        return window.size();
-    }
-
-    public String truncation()
-    {
-        return truncation;
-    }
-
-    public void close()
-    {
-        try
-        {
-            window.close();
-        }
-        catch (final IOException ignored)
-        {
-            // closing a read-only channel loses nothing
-        }
     }
 }
