@@ -35,7 +35,11 @@ public final class Node
     /** The classifier node this is a class of, while it sits under it with its class name. */
     private volatile Node classOf;
     private volatile long changedNs = System.currentTimeMillis() * 1_000_000L;
+    // written by the producer alone; read racily by .stats
     private long elementsIn;
+    private long elementsOut;
+    private long bytesOut;
+    private long lastSequence = -1;
 
     /** A symbolic link in a directory: its source node and the text {@code readlink} returns. */
     public record Link(Node source, String target)
@@ -147,6 +151,18 @@ public final class Node
         return elementsIn;
     }
 
+    /** Elements this node kept, whether or not a reader was there to take them. */
+    public long elementsOut()
+    {
+        return elementsOut;
+    }
+
+    /** Bytes of the views this node kept. */
+    public long bytesOut()
+    {
+        return bytesOut;
+    }
+
     /** When the node's own entries last changed (created, renamed, children added or removed). */
     public long changedNs()
     {
@@ -169,6 +185,22 @@ public final class Node
     void countIn()
     {
         elementsIn++;
+    }
+
+    /**
+     * Records a kept element; false if it already arrived through another path. The entry
+     * itself is appended only while the ring has readers (demand-driven, as in Streamline).
+     */
+    boolean keep(final long sequence, final int viewLength)
+    {
+        if (sequence == lastSequence)
+        {
+            return false;
+        }
+        lastSequence = sequence;
+        elementsOut++;
+        bytesOut += viewLength;
+        return true;
     }
 
     void touch()

@@ -81,7 +81,8 @@ public final class NodeGraph implements FrameSink
         packet.decode(data.buffer(), data.frameOffset(position), capturedLength, data.linkType(position),
             PacketView.TRANSPARENT).originalLength(data.originalLength(position));
         root.countIn();
-        if (!root.output().append(position, sequence, 0, capturedLength, 0))
+        root.keep(sequence, capturedLength);
+        if (root.output().readerCount() > 0 && !root.output().append(position, sequence, 0, capturedLength, 0))
         {
             return false;
         }
@@ -104,10 +105,6 @@ public final class NodeGraph implements FrameSink
     private void accepted(
         final Node node, final Filter filter, final long position, final long sequence, final int inOffset, final int inLength)
     {
-        if (node.output().lastSequence() == sequence)
-        {
-            return; // reached through a second path: already there
-        }
         int offset = inOffset;
         int length = inLength;
         String className = null;
@@ -132,7 +129,14 @@ public final class NodeGraph implements FrameSink
                 ensureClass(node, classifier, className);
             }
         }
-        node.output().append(position, sequence, offset, Math.max(0, length), 0);
+        if (!node.keep(sequence, Math.max(0, length)))
+        {
+            return; // reached through a second path: already there
+        }
+        if (node.output().readerCount() > 0)
+        {
+            node.output().append(position, sequence, offset, Math.max(0, length), 0);
+        }
         if (className == null)
         {
             offerDownstream(node, position, sequence, offset, length);

@@ -71,11 +71,11 @@ class NodeGraphTest
         assertThat(out.getByte(0)).as("ip shows the IP header first").isEqualTo((byte)0x45);
         assertThat(n).isGreaterThan(5 * 20);
         assertThat(graph.lookup("/ip/tcp/http/post")).isNotNull();
-        assertThat(graph.lookup("/ip/tcp/http/response").output().elementsOut()).isEqualTo(1);
-        assertThat(graph.lookup("/ip/udp/dns/query").output().elementsOut()).isEqualTo(1);
-        assertThat(graph.lookup("/ip/udp/dns/response").output().elementsOut()).isEqualTo(1);
-        assertThat(graph.lookup("/arp").output().elementsOut()).isEqualTo(1);
-        assertThat(graph.lookup("/ip6/tcp").output().elementsOut()).isZero();
+        assertThat(graph.lookup("/ip/tcp/http/response").elementsOut()).isEqualTo(1);
+        assertThat(graph.lookup("/ip/udp/dns/query").elementsOut()).isEqualTo(1);
+        assertThat(graph.lookup("/ip/udp/dns/response").elementsOut()).isEqualTo(1);
+        assertThat(graph.lookup("/arp").elementsOut()).isEqualTo(1);
+        assertThat(graph.lookup("/ip6/tcp").elementsOut()).isZero();
         assertThat(graph.lookup("/ip/tcp").elementsIn()).as("classified once per node").isEqualTo(5);
         assertThat(graph.data().nextSequence()).as("one slot per frame").isEqualTo(6);
         assertThat(graph.lookup("/ip/tcp/http").describe()).isEqualTo("http");
@@ -98,7 +98,7 @@ class NodeGraphTest
         frames.feed(graph, frames.tcp4(1, 2, 40000, 22, "b"));
         expected.add(frames.feed(graph, frames.tcp4(1, 2, 40000, 443, "c")));
         expected.add(frames.feed(graph, frames.tcp4(1, 2, 80, 443, "d")));
-        assertThat(web.output().elementsOut()).as("80->443 reached through both links, once").isEqualTo(3);
+        assertThat(web.elementsOut()).as("80->443 reached through both links, once").isEqualTo(3);
         // A user node shows its sources' view: here TCP segments of 20 header bytes and one payload byte.
         final String segments = readAll(reader);
         assertThat(segments).hasSize(63);
@@ -146,10 +146,10 @@ class NodeGraphTest
         frames.feed(graph, frames.tcp4(1, 2, 40000, 80, "GET /again HTTP/1.1\r\n\r\n"));
         assertThat(http.child("get")).as("moved away: not re-created").isNull();
         assertThat(graph.lookup("/ip/tcp/http/get")).as("nor on lookup").isNull();
-        assertThat(get.output().elementsOut()).as("httpclean is a user node: nothing flows to get").isEqualTo(1);
+        assertThat(get.elementsOut()).as("httpclean is a user node: nothing flows to get").isEqualTo(1);
         graph.link(clean, "src", http, "/ip/tcp/http");
         frames.feed(graph, frames.tcp4(1, 2, 40000, 80, "GET /linked HTTP/1.1\r\n\r\n"));
-        assertThat(get.output().elementsOut()).as("get keeps working under its new parent").isEqualTo(2);
+        assertThat(get.elementsOut()).as("get keeps working under its new parent").isEqualTo(2);
 
         final Node post = graph.lookup("/ip/tcp/http/post");
         final IndexReader postReader = post.openReader();
@@ -168,10 +168,10 @@ class NodeGraphTest
         final Node udp = graph.lookup("/ip/udp");
         final Node node = graph.create(udp, "port=53");
         frames.feed(graph, frames.dns(false));
-        assertThat(node.output().elementsOut()).isEqualTo(1);
+        assertThat(node.elementsOut()).isEqualTo(1);
         graph.move(node, udp, "port=54");
         frames.feed(graph, frames.dns(false));
-        assertThat(node.output().elementsOut()).isEqualTo(1);
+        assertThat(node.elementsOut()).isEqualTo(1);
         assertThat(node.describe()).isEqualTo("port=54");
 
         assertThat(errno(() -> graph.create(udp, "port=99999"))).isEqualTo(GraphException.EINVAL);
@@ -257,9 +257,9 @@ class NodeGraphTest
         rewire.join();
         assertThat(failure.get()).isNull();
         assertThat(operations[0]).isGreaterThan(100);
-        assertThat(arp.output().elementsOut()).isEqualTo(arps);
-        assertThat(dns.output().elementsOut()).isEqualTo(dnsFrames);
-        assertThat(graph.lookup("/ip").output().elementsOut()).isEqualTo(1_000_000 - arps);
-        assertThat(graph.lookup("/ip/tcp/http/get").output().elementsOut()).isEqualTo(1_000_000 - arps - dnsFrames);
+        assertThat(arp.elementsOut()).isEqualTo(arps);
+        assertThat(dns.elementsOut()).isEqualTo(dnsFrames);
+        assertThat(graph.lookup("/ip").elementsOut()).isEqualTo(1_000_000 - arps);
+        assertThat(graph.lookup("/ip/tcp/http/get").elementsOut()).isEqualTo(1_000_000 - arps - dnsFrames);
     }
 }

@@ -17,8 +17,8 @@ final class StatsText
         final StringBuilder text = new StringBuilder(256)
             .append("filter ").append(node.describe()).append('\n')
             .append("elements_in ").append(node.elementsIn()).append('\n')
-            .append("elements_out ").append(out.elementsOut()).append('\n')
-            .append("bytes_out ").append(out.bytesOut()).append('\n')
+            .append("elements_out ").append(node.elementsOut()).append('\n')
+            .append("bytes_out ").append(node.bytesOut()).append('\n')
             .append("readers ").append(out.readerCount()).append('\n')
             .append("dropped ").append(out.dropped()).append('\n')
             .append("writers ").append(0).append('\n');

@@ -5,7 +5,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.pipesfs.buffers.BufferPolicy;
 import org.pipesfs.buffers.DataBuffer;
-import org.pipesfs.filters.Node;
+import org.pipesfs.buffers.IndexReader;
 import org.pipesfs.filters.NodeGraph;
 import org.pipesfs.nic.pcap.CaptureReader;
 import org.pipesfs.nic.pcap.PcapFileWriter;
@@ -15,7 +15,9 @@ import org.pipesfs.nic.synthetic.SyntheticGenerator;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.LinkedHashMap;
 import java.util.Locale;
+import java.util.Map;
 import java.util.TreeMap;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -30,12 +32,21 @@ class ClassifiersAgreeWithTsharkTest
     @TempDir
     Path dir;
 
-    /** frame number (1-based) to class path, from our graph's class nodes. */
+    /** frame number (1-based) to class, read from readers opened on every class node before the traffic. */
     private static TreeMap<Integer, String> ours(final Path capture)
     {
         final DataBuffer data = new DataBuffer(64 << 20, BufferPolicy.LOSSY);
         final NodeGraph graph = new NodeGraph(data, BufferPolicy.LOSSY, 1 << 18).withDefaultTree();
-        final List<long[]> sequences = new ArrayList<>();
+        final Map<String, IndexReader> readers = new LinkedHashMap<>();
+        for (final String classifier : List.of("/ip/tcp/http", "/ip6/tcp/http", "/ip/udp/dns", "/ip6/udp/dns"))
+        {
+            final List<String> classes = classifier.endsWith("dns") ? List.of("query", "response")
+                : List.of("get", "post", "put", "head", "delete", "options", "patch", "connect", "trace", "response");
+            for (final String name : classes)
+            {
+                readers.put(classifier + " " + name, graph.lookup(classifier + "/" + name).openReader());
+            }
+        }
         try (CaptureReader reader = CaptureReader.open(capture))
         {
             while (reader.next())
@@ -43,19 +54,16 @@ class ClassifiersAgreeWithTsharkTest
                 final long position = data.append(reader.buffer(), reader.offset(), reader.capturedLength(),
                     reader.originalLength(), reader.timestampNs(), reader.linkType());
                 graph.onFrame(position, data.sequence(position), reader.capturedLength());
-                sequences.add(new long[] {data.sequence(position)});
             }
         }
         final TreeMap<Integer, String> classes = new TreeMap<>();
-        for (final String classifier : List.of("/ip/tcp/http", "/ip6/tcp/http", "/ip/udp/dns", "/ip6/udp/dns"))
+        for (final Map.Entry<String, IndexReader> entry : readers.entrySet())
         {
-            for (final Node node : graph.lookup(classifier).children())
+            final String kind = entry.getKey().contains("dns") ? "dns " : "http ";
+            final String name = entry.getKey().substring(entry.getKey().indexOf(' ') + 1);
+            for (final long sequence : SequenceReader.sequences(entry.getValue()))
             {
-                final String kind = classifier.endsWith("dns") ? "dns " : "http ";
-                for (final long sequence : SequenceReader.sequences(node))
-                {
-                    classes.put((int)sequence + 1, kind + node.name());
-                }
+                classes.put((int)sequence + 1, kind + name);
             }
         }
         return classes;

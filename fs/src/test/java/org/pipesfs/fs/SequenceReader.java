@@ -5,7 +5,6 @@ import org.agrona.concurrent.UnsafeBuffer;
 import org.pipesfs.buffers.DataBuffer;
 import org.pipesfs.buffers.ElementFormat;
 import org.pipesfs.buffers.IndexReader;
-import org.pipesfs.filters.Node;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -24,11 +23,10 @@ final class SequenceReader implements ElementFormat
         dst.putLong(dstOffset, data.sequence(position));
     }
 
-    /** Reads every entry from the start of a node's ring (it must not have wrapped). */
-    static List<Long> sequences(final Node node)
+    /** Drains a reader, returning the DBuf sequence of each element it held. */
+    static List<Long> sequences(final IndexReader reader)
     {
         final List<Long> sequences = new ArrayList<>();
-        final IndexReader reader = node.output().newReaderAt(0);
         final UnsafeBuffer buffer = new UnsafeBuffer(new byte[1 << 16]);
         final SequenceReader format = new SequenceReader();
         int n;
