@@ -94,20 +94,43 @@ public final class NodeGraph implements FrameSink
     {
         node.countIn();
         final Filter filter = node.filter();
-        if (filter != null && !filter.accept(packet))
+        String className = null;
+        if (filter instanceof Filters.Protocol protocol)
+        {
+            // the common case, called monomorphically so the JIT can inline its switch
+            if (!protocol.accept(packet))
+            {
+                return;
+            }
+        }
+        else if (filter instanceof Filter.Classifier classifier)
+        {
+            className = classifier.classify(packet);
+            if (className == null)
+            {
+                return;
+            }
+            ensureClass(node, classifier, className);
+        }
+        else if (filter != null && !filter.accept(packet))
         {
             return;
         }
-        accepted(node, filter, position, sequence, inOffset, inLength);
+        accepted(node, filter, className, position, sequence, inOffset, inLength);
     }
 
     /** Appends an element {@code node} has accepted, narrowed to its view, and passes it on. */
     private void accepted(
-        final Node node, final Filter filter, final long position, final long sequence, final int inOffset, final int inLength)
+        final Node node,
+        final Filter filter,
+        final String className,
+        final long position,
+        final long sequence,
+        final int inOffset,
+        final int inLength)
     {
         int offset = inOffset;
         int length = inLength;
-        String className = null;
         if (filter != null)
         {
             switch (filter.view())
@@ -122,11 +145,6 @@ public final class NodeGraph implements FrameSink
             {
                 offset = inOffset;
                 length = inLength;
-            }
-            if (filter instanceof Filter.Classifier classifier)
-            {
-                className = classifier.classify(packet);
-                ensureClass(node, classifier, className);
             }
         }
         if (!node.keep(sequence, Math.max(0, length)))
@@ -150,7 +168,7 @@ public final class NodeGraph implements FrameSink
                 if (child.name().equals(className))
                 {
                     child.countIn();
-                    accepted(child, child.filter(), position, sequence, offset, length);
+                    accepted(child, child.filter(), null, position, sequence, offset, length);
                 }
             }
             else if (!child.isUserNode())
