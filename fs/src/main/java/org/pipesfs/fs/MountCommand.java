@@ -115,6 +115,7 @@ final class MountCommand implements Callable<Integer>
         {
             ProgressLine.start(pump);
         }
+        watchForUnmount(fs, dir);
         try
         {
             fs.mount(dir, true, false, mountOptions());
@@ -127,6 +128,37 @@ final class MountCommand implements Callable<Integer>
         fs.shutdown();
         pump.close();
         return 0;
+    }
+
+    /**
+     * A lazy unmount ({@code fusermount -u -z}) detaches the mount at once but keeps the server
+     * serving files still open, so blocked readers would wait forever. Once the mount is gone from
+     * mountinfo, end every read with EOF; the kernel then releases the connection and the loop
+     * returns.
+     */
+    private static void watchForUnmount(final PipesFs fs, final Path dir)
+    {
+        final Thread watcher = new Thread(() ->
+        {
+            if (!MountPoints.await(dir, true, 60_000))
+            {
+                return;
+            }
+            while (MountPoints.isFuseMount(dir))
+            {
+                try
+                {
+                    Thread.sleep(100);
+                }
+                catch (final InterruptedException ex)
+                {
+                    return;
+                }
+            }
+            fs.shutdown();
+        }, "pipesfs-unmount-watch");
+        watcher.setDaemon(true);
+        watcher.start();
     }
 
     /** SIGINT/SIGTERM in the foreground: end reads, unmount, and wait until the kernel agrees. */

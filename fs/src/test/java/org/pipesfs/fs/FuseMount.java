@@ -60,7 +60,13 @@ final class FuseMount implements AutoCloseable
 
     long stat(final String key) throws IOException
     {
-        for (final String line : stats().split("\n"))
+        return stat("", key);
+    }
+
+    /** A counter from the {@code .stats} of the node at {@code node} ("" for the root). */
+    long stat(final String node, final String key) throws IOException
+    {
+        for (final String line : Files.readString(path(node.isEmpty() ? ".stats" : node + "/.stats")).split("\n"))
         {
             final String[] kv = line.split(" ", 2);
             if (kv[0].equals(key))

@@ -1,0 +1,136 @@
+package org.pipesfs.fs;
+
+import org.junit.jupiter.api.Test;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** Readers that are killed, cut short, many, or left blocked at unmount: every one released. */
+class ReaderLifecycleTest
+{
+    private static void awaitReaders(final FuseMount mount, final String node, final long expected) throws Exception
+    {
+        final long deadline = System.currentTimeMillis() + 10_000;
+        while (mount.stat(node, "readers") != expected && System.currentTimeMillis() < deadline)
+        {
+            Thread.sleep(20);
+        }
+        assertThat(mount.stat(node, "readers")).isEqualTo(expected);
+    }
+
+    @Test
+    void killDashNineOfABlockedReaderReleasesIt() throws Exception
+    {
+        try (FuseMount mount = FuseMount.start("--source", "synthetic:rate=1"))
+        {
+            final Process cat = new ProcessBuilder("cat", mount.path("ip/all").toString())
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+            awaitReaders(mount, "ip", 1);
+            Shell.signal(cat.pid(), "KILL");
+            assertThat(cat.waitFor(5, TimeUnit.SECONDS)).isTrue();
+            awaitReaders(mount, "ip", 0);
+        }
+    }
+
+    @Test
+    void aHundredConcurrentReadersEachSeeTheWholeStream() throws Exception
+    {
+        try (FuseMount mount = FuseMount.start("--paused", "--source", "synthetic:count=2000:seed=4"))
+        {
+            final List<Process> readers = new ArrayList<>();
+            final List<Path> outputs = new ArrayList<>();
+            try
+            {
+                for (int i = 0; i < 100; i++)
+                {
+                    final Path out = Files.createTempFile("reader", ".pcap");
+                    outputs.add(out);
+                    readers.add(new ProcessBuilder("cat", mount.path("all.pcap").toString()).redirectOutput(out.toFile()).start());
+                }
+                awaitReaders(mount, "", 100);
+                Files.writeString(mount.path(".ctl"), "start\n");
+                for (final Process reader : readers)
+                {
+                    assertThat(reader.waitFor(60, TimeUnit.SECONDS)).isTrue();
+                }
+                final byte[] first = Files.readAllBytes(outputs.get(0));
+                assertThat(Shell.run(30, "tcpdump -nn -r " + outputs.get(0) + " 2>/dev/null | wc -l").out().trim()).isEqualTo("2000");
+                for (final Path out : outputs)
+                {
+                    assertThat(Files.readAllBytes(out)).as("every reader saw the same stream").isEqualTo(first);
+                }
+                awaitReaders(mount, "", 0);
+            }
+            finally
+            {
+                readers.forEach(Shell::kill);
+                for (final Path out : outputs)
+                {
+                    Files.deleteIfExists(out);
+                }
+            }
+        }
+    }
+
+    @Test
+    void tenThousandOpensAndClosesWhileTrafficFlowsLeakNoReader() throws Exception
+    {
+        try (FuseMount mount = FuseMount.start("--source", "synthetic:rate=20000"))
+        {
+            final Process keep = new ProcessBuilder("cat", mount.path("all").toString())
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+            try
+            {
+                awaitReaders(mount, "", 1);
+                final Shell.Result loop = Shell.run(300, "python3 -c \"import os\n"
+                    + "for i in range(10000):\n"
+                    + "    fd = os.open('" + mount.path("ip/tcp/all") + "', os.O_RDONLY | os.O_NONBLOCK)\n"
+                    + "    try:\n"
+                    + "        os.read(fd, 65536)\n"
+                    + "    except BlockingIOError:\n"
+                    + "        pass\n"
+                    + "    os.close(fd)\n"
+                    + "print('done')\"");
+                assertThat(loop.out().trim()).as(loop.err()).isEqualTo("done");
+                awaitReaders(mount, "ip/tcp", 0);
+                assertThat(mount.stat("", "packets")).isPositive();
+            }
+            finally
+            {
+                Shell.kill(keep);
+            }
+        }
+    }
+
+    @Test
+    void lazyUnmountWithTenBlockedReadersEndsThemAllAndTheServerExitsZero() throws Exception
+    {
+        try (FuseMount mount = FuseMount.start("--source", "synthetic:rate=1"))
+        {
+            final List<Process> readers = new ArrayList<>();
+            try
+            {
+                for (int i = 0; i < 10; i++)
+                {
+                    readers.add(new ProcessBuilder("cat", mount.path("ip/udp/dns/all").toString())
+                        .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(ProcessBuilder.Redirect.DISCARD).start());
+                }
+                awaitReaders(mount, "ip/udp/dns", 10);
+                assertThat(mount.unmount()).as("server exit code").isZero();
+                for (final Process reader : readers)
+                {
+                    assertThat(reader.waitFor(10, TimeUnit.SECONDS)).as("blocked reader ended").isTrue();
+                }
+            }
+            finally
+            {
+                readers.forEach(Shell::kill);
+            }
+        }
+    }
+}
