@@ -203,7 +203,8 @@ public final class Node
         return true;
     }
 
-    void touch()
+    /** Marks the node changed now (its mtime and ctime). */
+    public void touch()
     {
         changedNs = System.currentTimeMillis() * 1_000_000L;
     }

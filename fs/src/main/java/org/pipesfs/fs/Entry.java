@@ -22,6 +22,12 @@ record Entry(Kind kind, Node node, Node.Link link)
         NODE, ALL, ALL_PCAP, STATS, CTL, LINK
     }
 
+    /** Stable while the node exists: node id times {@link #INODES_PER_NODE}, plus the kind. */
+    long inode()
+    {
+        return node.id() * INODES_PER_NODE + kind.ordinal();
+    }
+
     static Entry resolve(final NodeGraph graph, final String path)
     {
         final int slash = path.lastIndexOf('/');

@@ -1,9 +1,11 @@
 package org.pipesfs.fs;
 
 import jnr.ffi.Pointer;
+import jnr.ffi.types.gid_t;
 import jnr.ffi.types.mode_t;
 import jnr.ffi.types.off_t;
 import jnr.ffi.types.size_t;
+import jnr.ffi.types.uid_t;
 import org.pipesfs.buffers.ElementFormat;
 import org.pipesfs.filters.GraphException;
 import org.pipesfs.filters.InspectFormat;
@@ -36,16 +38,14 @@ final class PipesFs extends FuseStubFS
     private final Path mountPoint;
     private final MountState mount = new MountState();
     private final HandleTable handles = new HandleTable();
-    private final int uid;
-    private final int gid;
+    private final Ownership ownership;
 
     PipesFs(final NodeGraph graph, final SourcePump pump, final Path mountPoint, final int uid, final int gid)
     {
         this.graph = graph;
         this.pump = pump;
         this.mountPoint = mountPoint;
-        this.uid = uid;
-        this.gid = gid;
+        this.ownership = new Ownership(uid, gid);
     }
 
     /** Ends every blocked read and releases every reader; called when the mount goes away. */
@@ -66,39 +66,30 @@ final class PipesFs extends FuseStubFS
             return -Errno.ENOENT;
         }
         final Node node = entry.node();
-        stat.st_uid.set(uid);
-        stat.st_gid.set(gid);
+        final long inode = entry.inode();
+        final Ownership.Attributes attributes = ownership.of(inode, entry.kind());
+        stat.st_uid.set(attributes.uid());
+        stat.st_gid.set(attributes.gid());
         final long ns = node.changedNs();
         for (final Timespec time : new Timespec[] {stat.st_atim, stat.st_mtim, stat.st_ctim})
         {
             time.tv_sec.set(ns / 1_000_000_000L);
             time.tv_nsec.set(ns % 1_000_000_000L);
         }
-        stat.st_ino.set(node.id() * Entry.INODES_PER_NODE + entry.kind().ordinal());
+        stat.st_ino.set(inode);
         stat.st_size.set(0);
+        stat.st_nlink.set(1);
         switch (entry.kind())
         {
             case NODE -> {
-                stat.st_mode.set(FileStat.S_IFDIR | 0755);
+                stat.st_mode.set(FileStat.S_IFDIR | attributes.mode());
                 stat.st_nlink.set(2 + node.children().length);
             }
             case LINK -> {
                 stat.st_mode.set(FileStat.S_IFLNK | 0777);
-                stat.st_nlink.set(1);
                 stat.st_size.set(entry.link().target().getBytes(StandardCharsets.UTF_8).length);
             }
-            case STATS -> {
-                stat.st_mode.set(FileStat.S_IFREG | 0444);
-                stat.st_nlink.set(1);
-            }
-            case CTL -> {
-                stat.st_mode.set(FileStat.S_IFREG | 0644);
-                stat.st_nlink.set(1);
-            }
-            default -> {
-                stat.st_mode.set(FileStat.S_IFREG | 0600);
-                stat.st_nlink.set(1);
-            }
+            default -> stat.st_mode.set(FileStat.S_IFREG | attributes.mode());
         }
         return 0;
     }
@@ -267,7 +258,12 @@ final class PipesFs extends FuseStubFS
     @Override
     public int rmdir(final String path)
     {
-        return graphOperation("rmdir", path, () -> graph.remove(existingNode(path)));
+        return graphOperation("rmdir", path, () ->
+        {
+            final Node node = existingNode(path);
+            graph.remove(node);
+            ownership.forget(node.id());
+        });
     }
 
     @Override
@@ -315,7 +311,27 @@ final class PipesFs extends FuseStubFS
     @Override
     public int chmod(final String path, @mode_t final long mode)
     {
-        return refuse(-Errno.EOPNOTSUPP, "chmod", path, "permissions are fixed in this version");
+        final Entry entry = Entry.resolve(graph, path);
+        if (entry == null)
+        {
+            return -Errno.ENOENT;
+        }
+        ownership.chmod(entry.inode(), entry.kind(), (int)mode);
+        entry.node().touch();
+        return 0;
+    }
+
+    @Override
+    public int chown(final String path, @uid_t final long uid, @gid_t final long gid)
+    {
+        final Entry entry = Entry.resolve(graph, path);
+        if (entry == null)
+        {
+            return -Errno.ENOENT;
+        }
+        ownership.chown(entry.inode(), entry.kind(), (int)uid, (int)gid);
+        entry.node().touch();
+        return 0;
     }
 
     /** Resolves a symlink target (absolute under the mount, or relative to the link) to a node. */
