@@ -57,6 +57,7 @@ public final class IndexBuffer implements AutoCloseable
     private static final IndexBuffer[] NO_TARGETS = new IndexBuffer[0];
 
     private final DataBuffer data;
+    private final ByteBuffer memory;
     private final UnsafeBuffer entries;
     private final int capacity;
     private final int mask;
@@ -69,6 +70,7 @@ public final class IndexBuffer implements AutoCloseable
     private volatile IndexBuffer[] targets = NO_TARGETS;
     private volatile boolean ended;
     private volatile boolean closed;
+    private boolean freed; // guarded by this
 
     // written by the producer only; read racily by stats after a volatile read of the tail
     private long tail;
@@ -86,7 +88,8 @@ public final class IndexBuffer implements AutoCloseable
         this.mask = capacity - 1;
         this.tailIntentOffset = capacity * ENTRY_LENGTH;
         this.tailOffset = tailIntentOffset + PADDED_COUNTER;
-        this.entries = new UnsafeBuffer(ByteBuffer.allocateDirect(tailOffset + PADDED_COUNTER));
+        this.memory = ByteBuffer.allocateDirect(tailOffset + PADDED_COUNTER);
+        this.entries = new UnsafeBuffer(memory);
         this.limit = policy == BufferPolicy.LOSSY ? Long.MAX_VALUE : capacity;
     }
 
@@ -198,6 +201,31 @@ public final class IndexBuffer implements AutoCloseable
         return ended;
     }
 
+    /**
+     * Frees the ring's memory now if it is closed and no reader holds it; call it only on the
+     * producer thread, between appends, so nothing can touch the memory afterwards. A reader
+     * opened later is born closed.
+     *
+     * @return whether the memory is freed (now or before).
+     */
+    public boolean freeIfUnused()
+    {
+        synchronized (this)
+        {
+            if (freed)
+            {
+                return true;
+            }
+            if (!closed || readers.length > 0)
+            {
+                return false;
+            }
+            freed = true;
+        }
+        org.agrona.BufferUtil.free(memory);
+        return true;
+    }
+
     /** Opens a reader positioned at the live tail: it sees every entry appended after this. */
     public IndexReader newReader()
     {
@@ -212,6 +240,10 @@ public final class IndexBuffer implements AutoCloseable
     {
         synchronized (this)
         {
+            if (freed)
+            {
+                return IndexReader.closedReader(this);
+            }
             final long tail = tailVolatile();
             final IndexReader reader = new IndexReader(this, Math.max(Math.max(0, tail - capacity), Math.min(index, tail)));
             readers = CopyOnWrite.with(readers, reader);

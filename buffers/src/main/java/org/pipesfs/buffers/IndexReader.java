@@ -58,10 +58,18 @@ public final class IndexReader implements AutoCloseable
         return copy(dst, offset, length, format, false);
     }
 
-    /** True once the stream has ended and this reader has drained it. */
+    /** A reader of a ring whose memory is gone: closed from birth, it reads end-of-file. */
+    static IndexReader closedReader(final IndexBuffer index)
+    {
+        final IndexReader reader = new IndexReader(index, 0);
+        reader.closed = true;
+        return reader;
+    }
+
+    /** True once the stream has ended and this reader has drained it, or the reader is closed. */
     public boolean isEnded()
     {
-        return index.isEnded() && cursor >= index.tailVolatile();
+        return closed || (index.isEnded() && cursor >= index.tailVolatile());
     }
 
     /** True if a read would return data now, or the stream has ended. */

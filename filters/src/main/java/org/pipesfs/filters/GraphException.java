@@ -7,6 +7,7 @@ package org.pipesfs.filters;
 public final class GraphException extends RuntimeException
 {
     public static final int ENOENT = 2;
+    public static final int ENOMEM = 12;
     public static final int EBUSY = 16;
     public static final int EEXIST = 17;
     public static final int ENOTDIR = 20;

@@ -3,6 +3,7 @@ package org.pipesfs.filters;
 import org.pipesfs.buffers.BufferPolicy;
 import org.pipesfs.buffers.DataBuffer;
 import org.pipesfs.buffers.FrameSink;
+import org.pipesfs.buffers.IndexBuffer;
 import org.pipesfs.filters.decode.PacketView;
 
 import java.util.ArrayDeque;
@@ -23,8 +24,8 @@ import java.util.List;
  */
 public final class NodeGraph implements FrameSink
 {
-    /** Entries per node ring unless configured otherwise. */
-    public static final int DEFAULT_INDEX_ENTRIES = 1 << 16;
+    /** Entries per node ring unless configured otherwise: 512 KiB of index per node. */
+    public static final int DEFAULT_INDEX_ENTRIES = 1 << 14;
     public static final int MAX_NAME = 255;
     private static final String[][] DEFAULT_TREE = {
         {"ip"}, {"ip", "tcp"}, {"ip", "tcp", "http"}, {"ip", "udp"}, {"ip", "udp", "dns"}, {"ip", "icmp"},
@@ -39,6 +40,9 @@ public final class NodeGraph implements FrameSink
     private final Node root;
     private final PacketView packet = new PacketView();
     private long nextId = 2;
+    /** Rings of removed nodes, freed by the producer once their readers are gone. */
+    private final java.util.concurrent.ConcurrentLinkedQueue<IndexBuffer> retired = new java.util.concurrent.ConcurrentLinkedQueue<>();
+    private final java.util.ArrayList<IndexBuffer> retiring = new java.util.ArrayList<>();
     private volatile boolean ended;
 
     public NodeGraph(final DataBuffer data, final BufferPolicy policy, final int indexEntries)
@@ -207,8 +211,40 @@ public final class NodeGraph implements FrameSink
         {
             if (node.child(className) == null && !node.suppressedClasses.contains(className) && isAttached(node))
             {
-                attach(node, className, classifier.classFilter(className)).markClassOf(node);
+                try
+                {
+                    attach(node, className, classifier.classFilter(className)).markClassOf(node);
+                }
+                catch (final GraphException ex)
+                {
+                    System.err.println("pipesfs: class " + node.path() + "/" + className + " not made: " + ex.getMessage());
+                }
             }
+        }
+    }
+
+    /**
+     * Frees the rings of removed nodes whose last reader has closed. Producer thread only, between
+     * frames: nothing else touches a closed ring's memory by then.
+     */
+    public void reclaim()
+    {
+        synchronized (lock)
+        {
+            reclaimLocked();
+        }
+    }
+
+    private void reclaimLocked()
+    {
+        IndexBuffer ring;
+        while ((ring = retired.poll()) != null)
+        {
+            retiring.add(ring);
+        }
+        if (!retiring.isEmpty())
+        {
+            retiring.removeIf(IndexBuffer::freeIfUnused);
         }
     }
 
@@ -303,6 +339,11 @@ public final class NodeGraph implements FrameSink
             }
             detachLinks(node);
             node.output().close();
+            retired.add(node.output());
+            if (ended)
+            {
+                reclaimLocked(); // the producer has stopped: nothing else touches these rings
+            }
         }
     }
 
@@ -406,6 +447,36 @@ public final class NodeGraph implements FrameSink
         }
     }
 
+    /**
+     * The graph's own listing, one line per node path ({@code /ip/tcp}) and per link
+     * ({@code /web/plain -> TARGET}), depth first, taken under the lock so it is consistent.
+     */
+    public String listing()
+    {
+        synchronized (lock)
+        {
+            final StringBuilder out = new StringBuilder();
+            final ArrayDeque<Node> todo = new ArrayDeque<>();
+            todo.push(root);
+            while (!todo.isEmpty())
+            {
+                final Node node = todo.pop();
+                out.append(node.path()).append('\n');
+                for (final java.util.Map.Entry<String, Node.Link> link : node.links.entrySet())
+                {
+                    out.append(node.isRoot() ? "" : node.path()).append('/').append(link.getKey())
+                        .append(" -> ").append(link.getValue().target()).append('\n');
+                }
+                final Node[] children = node.children();
+                for (int i = children.length - 1; i >= 0; i--)
+                {
+                    todo.push(children[i]);
+                }
+            }
+            return out.toString();
+        }
+    }
+
     /** The link named {@code name} in {@code parent}, or null. */
     public Node.Link linkNamed(final Node parent, final String name)
     {
@@ -428,7 +499,16 @@ public final class NodeGraph implements FrameSink
 
     private Node attach(final Node parent, final String name, final Filter filter)
     {
-        final Node node = new Node(nextId++, name, parent, filter, data.newIndexBuffer(indexEntries, policy), false);
+        final IndexBuffer output;
+        try
+        {
+            output = data.newIndexBuffer(indexEntries, policy);
+        }
+        catch (final OutOfMemoryError ex)
+        {
+            throw new GraphException(GraphException.ENOMEM, "no buffer memory left for another node (" + ex.getMessage() + ")");
+        }
+        final Node node = new Node(nextId++, name, parent, filter, output, false);
         if (ended)
         {
             node.output().end();

@@ -14,12 +14,13 @@ record Entry(Kind kind, Node node, Node.Link link)
     static final String ALL_PCAP = "all.pcap";
     static final String STATS = ".stats";
     static final String CTL = ".ctl";
+    static final String GRAPH = ".graph";
     /** Inode numbers: node id times this, plus the entry kind. */
     static final long INODES_PER_NODE = 8;
 
     enum Kind
     {
-        NODE, ALL, ALL_PCAP, STATS, CTL, LINK
+        NODE, ALL, ALL_PCAP, STATS, CTL, LINK, GRAPH
     }
 
     /** Stable while the node exists: node id times {@link #INODES_PER_NODE}, plus the kind. */
@@ -47,6 +48,7 @@ record Entry(Kind kind, Node node, Node.Link link)
             case ALL_PCAP -> { return new Entry(Kind.ALL_PCAP, parent, null); }
             case STATS -> { return new Entry(Kind.STATS, parent, null); }
             case CTL -> { return parent.isRoot() ? new Entry(Kind.CTL, parent, null) : null; }
+            case GRAPH -> { return parent.isRoot() ? new Entry(Kind.GRAPH, parent, null) : null; }
             default -> { }
         }
         // lookup, not child(): it makes a classifier's class on first use

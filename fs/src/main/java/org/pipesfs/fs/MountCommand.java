@@ -144,8 +144,11 @@ final class MountCommand implements Callable<Integer>
             {
                 return;
             }
-            while (MountPoints.isFuseMount(dir))
+            // Unmounted means: gone from mountinfo three times in a row, 100 ms apart.
+            int absent = 0;
+            while (absent < 3)
             {
+                absent = MountPoints.isStillMounted(dir) ? 0 : absent + 1;
                 try
                 {
                     Thread.sleep(100);

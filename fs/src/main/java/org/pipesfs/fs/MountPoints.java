@@ -14,6 +14,17 @@ final class MountPoints
 
     static boolean isFuseMount(final Path dir)
     {
+        return mountState(dir, false);
+    }
+
+    /** Like {@link #isFuseMount} but a mountinfo that cannot be read counts as still mounted. */
+    static boolean isStillMounted(final Path dir)
+    {
+        return mountState(dir, true);
+    }
+
+    private static boolean mountState(final Path dir, final boolean onError)
+    {
         final String wanted = escape(dir.toAbsolutePath().normalize().toString());
         try
         {
@@ -27,9 +38,9 @@ final class MountPoints
                 }
             }
         }
-        catch (final IOException ex)
+        catch (final IOException | RuntimeException ex)
         {
-            return false;
+            return onError;
         }
         return false;
     }

@@ -64,7 +64,7 @@ final class Ownership
         return switch (kind)
         {
             case NODE -> 0755;
-            case STATS -> 0444;
+            case STATS, GRAPH -> 0444;
             case CTL -> 0644;
             case LINK -> 0777;
             default -> 0600;

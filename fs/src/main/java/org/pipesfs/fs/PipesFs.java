@@ -115,6 +115,7 @@ final class PipesFs extends FuseStubFS
         if (node.isRoot())
         {
             filler.apply(buf, Entry.CTL, null, 0);
+            filler.apply(buf, Entry.GRAPH, null, 0);
         }
         for (final Node child : node.children())
         {
@@ -180,6 +181,13 @@ final class PipesFs extends FuseStubFS
                 file = new SnapshotFile(StatsText.render(node, node.isRoot() ? pump : null));
             }
             case CTL -> file = readOnly ? new SnapshotFile(pump.state().label() + "\n") : new ControlFile(pump);
+            case GRAPH -> {
+                if (!readOnly)
+                {
+                    return refuse(-Errno.EACCES, "open", path, ".graph is read-only");
+                }
+                file = new SnapshotFile(graph.listing());
+            }
             case NODE -> {
                 return -Errno.EISDIR;
             }

@@ -112,6 +112,7 @@ final class SourcePump implements AutoCloseable
         {
             while (!closing && !stopRequested)
             {
+                graph.reclaim();
                 if (state == State.PAUSED)
                 {
                     LockSupport.parkNanos(WAIT_NS);
