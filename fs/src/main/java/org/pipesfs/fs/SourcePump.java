@@ -15,8 +15,9 @@ import java.util.concurrent.locks.LockSupport;
  *
  * <p>Under the lossless policy it produces only while some reader is open, as a FIFO writer
  * waits for a reader: frames nobody reads would be lost. When the first reader opens it waits
- * until no new reader has opened for {@link #SETTLE_NS}, so readers a script starts together
- * (SPEC §6: {@code cat ... & tcpdump ... & echo start > .ctl}) all see the first frame.
+ * until no new reader has opened for {@link #SETTLE_NS} (at most {@link #MAX_SETTLE_NS} in all),
+ * so readers a script starts together (SPEC §6: {@code cat ... & tcpdump ... & echo start > .ctl})
+ * all see the first frame, and readers that keep coming and going cannot starve the stream.
  */
 final class SourcePump implements AutoCloseable
 {
@@ -25,6 +26,8 @@ final class SourcePump implements AutoCloseable
     private static final long IDLE_NS = 100_000L;
     private static final long WAIT_NS = 1_000_000L;
     static final long SETTLE_NS = 150_000_000L;
+    /** The settle window never lasts longer than this, however often readers keep opening. */
+    static final long MAX_SETTLE_NS = 500_000_000L;
 
     enum State
     {
@@ -108,6 +111,7 @@ final class SourcePump implements AutoCloseable
     {
         final DataBuffer data = graph.data();
         boolean hadReaders = false;
+        long firstReaderNs = 0;
         try
         {
             while (!closing && !stopRequested)
@@ -120,14 +124,27 @@ final class SourcePump implements AutoCloseable
                 }
                 if (policy == BufferPolicy.LOSSLESS)
                 {
-                    final boolean readers = data.readerCount() > 0;
-                    if (!readers || (!hadReaders && System.nanoTime() - data.lastReaderOpenedNs() < SETTLE_NS))
+                    final long now = System.nanoTime();
+                    if (data.readerCount() == 0)
                     {
-                        hadReaders = readers && hadReaders;
+                        hadReaders = false;
+                        firstReaderNs = 0;
                         LockSupport.parkNanos(WAIT_NS);
                         continue;
                     }
-                    hadReaders = true;
+                    if (!hadReaders)
+                    {
+                        if (firstReaderNs == 0)
+                        {
+                            firstReaderNs = now;
+                        }
+                        if (now - data.lastReaderOpenedNs() < SETTLE_NS && now - firstReaderNs < MAX_SETTLE_NS)
+                        {
+                            LockSupport.parkNanos(WAIT_NS);
+                            continue;
+                        }
+                        hadReaders = true;
+                    }
                 }
                 final int produced = source.poll(data, graph, BATCH);
                 if (produced == FrameSource.END)
