@@ -17,10 +17,14 @@ show() { printf '\n\033[1m$ %s\033[0m\n' "$*"; bash -c "$*"; }
 cd "$REPO"
 show "./pipesfs mount $MNT"                                          # returns once the mount is ready
 show "ls -lA $MNT"
+show "find $MNT -maxdepth 3 -type d | sort"                          # the default tree: every directory a filter
 show "head -c 256 $MNT/all | od -A d -t x1 | head -4"                # raw frames, as the NIC sees them
-show "timeout 10 cat $MNT/all | grep -a -o -m 5 'Host: [a-z.]*'"      # grep a live packet stream
-show "timeout 10 cat $MNT/all.pcap | tcpdump -nn -r - -c 8 2>/dev/null"   # the same stream as pcap
-show "cat $MNT/.stats"
+show "timeout 10 cat $MNT/ip/tcp/http/get/all | grep -a -o -m 5 'Host: [a-z.]*'"   # grep HTTP GET requests live
+show "timeout 10 cat $MNT/ip/udp/dns/all.pcap | tcpdump -nn -r - -c 5 2>/dev/null"  # any node as pcap for tcpdump
+show "mkdir $MNT/ip/tcp/inspect && timeout 10 cat $MNT/ip/tcp/inspect/all | grep -m 3 'Flags \\[S\\]'"
+show "mkdir $MNT/ip/tcp/port=80 $MNT/web && ln -s $MNT/ip/tcp/port=80 $MNT/web/plain && ls -l $MNT/web"
+show "timeout 10 cat $MNT/web/all.pcap | tcpdump -nn -r - -c 5 2>/dev/null"         # the spliced stream
+show "cat $MNT/ip/tcp/http/.stats"
 show "./pipesfs umount $MNT"
 grep -qs " $MNT fuse" /proc/mounts && { echo "demo: $MNT still mounted" >&2; exit 1; }
 echo
