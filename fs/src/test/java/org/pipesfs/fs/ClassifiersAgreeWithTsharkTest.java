@@ -1,6 +1,5 @@
 package org.pipesfs.fs;
 
-import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.pipesfs.buffers.BufferPolicy;
@@ -8,9 +7,6 @@ import org.pipesfs.buffers.DataBuffer;
 import org.pipesfs.buffers.IndexReader;
 import org.pipesfs.filters.NodeGraph;
 import org.pipesfs.nic.pcap.CaptureReader;
-import org.pipesfs.nic.pcap.PcapFileWriter;
-import org.pipesfs.nic.pcap.PcapFormat;
-import org.pipesfs.nic.synthetic.SyntheticGenerator;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -103,15 +99,7 @@ class ClassifiersAgreeWithTsharkTest
     void httpAndDnsClassesMatchTsharkOnSharedAndSyntheticCaptures() throws Exception
     {
         final Path synthetic = dir.resolve("synthetic.pcap");
-        final SyntheticGenerator generator = new SyntheticGenerator(77);
-        final UnsafeBuffer frame = new UnsafeBuffer(new byte[SyntheticGenerator.MAX_FRAME]);
-        try (PcapFileWriter writer = new PcapFileWriter(synthetic, PcapFormat.LINKTYPE_ETHERNET))
-        {
-            for (int i = 0; i < 30_000; i++)
-            {
-                writer.write(frame, 0, generator.next(frame, 0), 1_767_225_600_000_000_000L + i * 1000L);
-            }
-        }
+        assertThat(PipesFsCommand.execute("synth", "--count", "30000", "--seed", "77", synthetic.toString())).isZero();
         long compared = 0;
         for (final Path capture : List.of(GraphMountTest.HTTP, ReplayMountTest.CAPTURES.resolve("dns_icmp.pcap"),
             ReplayMountTest.CAPTURES.resolve("be.pcap"), ReplayMountTest.CAPTURES.resolve("truncated_dns.pcap"), synthetic))

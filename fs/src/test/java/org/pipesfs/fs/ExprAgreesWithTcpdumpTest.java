@@ -10,8 +10,6 @@ import org.pipesfs.filters.expr.ExprPacket;
 import org.pipesfs.filters.expr.Matcher;
 import org.pipesfs.nic.pcap.CaptureReader;
 import org.pipesfs.nic.pcap.PcapFileWriter;
-import org.pipesfs.nic.pcap.PcapFormat;
-import org.pipesfs.nic.synthetic.SyntheticGenerator;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -53,15 +51,7 @@ class ExprAgreesWithTcpdumpTest
     static void captures() throws Exception
     {
         final Path synthetic = dir.resolve("synthetic.pcap");
-        final SyntheticGenerator generator = new SyntheticGenerator(2026);
-        final UnsafeBuffer frame = new UnsafeBuffer(new byte[SyntheticGenerator.MAX_FRAME]);
-        try (PcapFileWriter writer = new PcapFileWriter(synthetic, PcapFormat.LINKTYPE_ETHERNET))
-        {
-            for (int i = 0; i < 50_000; i++)
-            {
-                writer.write(frame, 0, generator.next(frame, 0), 1_767_225_600_000_000_000L + i * 1000L);
-            }
-        }
+        assertThat(PipesFsCommand.execute("synth", "--count", "50000", "--seed", "2026", synthetic.toString())).isZero();
         final List<Path> originals = new ArrayList<>();
         for (final String name : List.of("http.pcap", "dns_icmp.pcap", "test_ethernet.pcap", "be.pcap",
             "truncated_dns.pcap", "le-test001.pcapng", "be-test010.pcapng"))
