@@ -209,7 +209,8 @@ public final class NodeGraph implements FrameSink
         }
         synchronized (lock)
         {
-            if (node.child(className) == null && !node.suppressedClasses.contains(className) && isAttached(node))
+            if (node.child(className) == null && !node.links.containsKey(className)
+                && !node.suppressedClasses.contains(className) && isAttached(node))
             {
                 try
                 {

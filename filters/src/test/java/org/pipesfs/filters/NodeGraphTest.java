@@ -159,6 +159,12 @@ class NodeGraphTest
         assertThat(http.child("post")).isNull();
         graph.create(http, "post");
         assertThat(http.child("post")).as("mkdir brings a class back").isNotNull();
+
+        graph.link(http, "put", graph.lookup("/arp"), "/arp");
+        assertThat(graph.lookup("/ip/tcp/http/put")).as("a link holds the name: no class shadows it").isNull();
+        frames.feed(graph, frames.tcp4(1, 2, 40000, 80, "PUT / HTTP/1.1\r\n\r\n"));
+        assertThat(http.child("put")).isNull();
+        assertThat(graph.linkNamed(http, "put")).isNotNull();
     }
 
     @Test

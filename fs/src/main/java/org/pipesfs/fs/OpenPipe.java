@@ -93,6 +93,12 @@ final class OpenPipe implements OpenFile
         }
     }
 
+    /** True if a read would return data or end of stream now (for poll and select). */
+    boolean isReadable()
+    {
+        return (pcapHeader != null && headerSent < PcapFormat.GLOBAL_HEADER_LENGTH) || reader.isReadable();
+    }
+
     public void close()
     {
         reader.close();

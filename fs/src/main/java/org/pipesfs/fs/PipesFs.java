@@ -15,6 +15,7 @@ import ru.serce.jnrfuse.FuseFillDir;
 import ru.serce.jnrfuse.FuseStubFS;
 import ru.serce.jnrfuse.struct.FileStat;
 import ru.serce.jnrfuse.struct.FuseFileInfo;
+import ru.serce.jnrfuse.struct.FusePollhandle;
 import ru.serce.jnrfuse.struct.Timespec;
 
 import java.nio.charset.StandardCharsets;
@@ -38,6 +39,7 @@ final class PipesFs extends FuseStubFS
     private final Path mountPoint;
     private final MountState mount = new MountState();
     private final HandleTable handles = new HandleTable();
+    private final PollNotifier polls = new PollNotifier(libFuse);
     private final Ownership ownership;
 
     PipesFs(final NodeGraph graph, final SourcePump pump, final Path mountPoint, final int uid, final int gid)
@@ -52,6 +54,7 @@ final class PipesFs extends FuseStubFS
     void shutdown()
     {
         mount.close();
+        polls.close();
         handles.closeAll();
     }
 
@@ -234,10 +237,39 @@ final class PipesFs extends FuseStubFS
     public int release(final String path, final FuseFileInfo fi)
     {
         final OpenFile file = handles.remove(FuseFileInfoAccess.handle(fi));
+        if (file instanceof OpenPipe pipe)
+        {
+            polls.forget(pipe);
+        }
         if (file != null)
         {
             file.close();
         }
+        return 0;
+    }
+
+    /** poll/select: readable when a read would return data or end of stream; otherwise wake later. */
+    @Override
+    public int poll(final String path, final FuseFileInfo fi, final FusePollhandle ph, final Pointer reventsp)
+    {
+        final OpenFile file = handles.get(FuseFileInfoAccess.handle(fi));
+        if (file == null)
+        {
+            return -Errno.EBADF;
+        }
+        final boolean readable = !(file instanceof OpenPipe pipe) || pipe.isReadable();
+        if (PollNotifier.present(ph))
+        {
+            if (readable || !(file instanceof OpenPipe))
+            {
+                polls.destroy(ph);
+            }
+            else
+            {
+                polls.await((OpenPipe)file, ph);
+            }
+        }
+        reventsp.putInt(0, readable ? PollNotifier.POLLIN : 0);
         return 0;
     }
 

@@ -1,0 +1,88 @@
+package org.pipesfs.fs;
+
+import jnr.ffi.Struct;
+import ru.serce.jnrfuse.LibFuse;
+import ru.serce.jnrfuse.struct.FusePollhandle;
+
+import java.util.Iterator;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * Wakes {@code poll}/{@code select} callers: a pipe that was not readable when polled leaves its
+ * libfuse poll handle here; one thread checks the waiting pipes every {@link #CHECK_NS} and, once a
+ * pipe is readable (data or end of stream), calls {@code fuse_notify_poll} and destroys the handle.
+ * Each pipe keeps at most one handle: a newer poll replaces and destroys the older one.
+ */
+final class PollNotifier implements AutoCloseable
+{
+    static final long CHECK_NS = 5_000_000L;
+    static final int POLLIN = 0x001;
+
+    private final LibFuse fuse;
+    private final Map<OpenPipe, FusePollhandle> waiting = new ConcurrentHashMap<>();
+    private final Thread thread;
+    private volatile boolean running = true;
+
+    PollNotifier(final LibFuse fuse)
+    {
+        this.fuse = fuse;
+        this.thread = new Thread(this::run, "pipesfs-poll");
+        this.thread.setDaemon(true);
+        this.thread.start();
+    }
+
+    /** True if {@code handle} came with the request (the caller will sleep until notified). */
+    static boolean present(final FusePollhandle handle)
+    {
+        return handle != null && Struct.getMemory(handle) != null && Struct.getMemory(handle).address() != 0;
+    }
+
+    void await(final OpenPipe pipe, final FusePollhandle handle)
+    {
+        final FusePollhandle previous = waiting.put(pipe, handle);
+        if (previous != null && previous != handle)
+        {
+            fuse.fuse_pollhandle_destroy(previous);
+        }
+    }
+
+    void destroy(final FusePollhandle handle)
+    {
+        fuse.fuse_pollhandle_destroy(handle);
+    }
+
+    /** The pipe is closing: drop its handle, if any. */
+    void forget(final OpenPipe pipe)
+    {
+        final FusePollhandle handle = waiting.remove(pipe);
+        if (handle != null)
+        {
+            fuse.fuse_pollhandle_destroy(handle);
+        }
+    }
+
+    private void run()
+    {
+        while (running)
+        {
+            final Iterator<Map.Entry<OpenPipe, FusePollhandle>> it = waiting.entrySet().iterator();
+            while (it.hasNext())
+            {
+                final Map.Entry<OpenPipe, FusePollhandle> entry = it.next();
+                if (entry.getKey().isReadable() && waiting.remove(entry.getKey(), entry.getValue()))
+                {
+                    fuse.fuse_notify_poll(entry.getValue());
+                    fuse.fuse_pollhandle_destroy(entry.getValue());
+                }
+            }
+            LockSupport.parkNanos(CHECK_NS);
+        }
+    }
+
+    public void close()
+    {
+        running = false;
+    }
+}
