@@ -155,12 +155,6 @@ public final class IndexBuffer implements AutoCloseable
         return true;
     }
 
-    /** Data sequence of the last entry appended; -1 before the first. Producer thread only. */
-    public long lastSequence()
-    {
-        return lastSequence;
-    }
-
     /** Feeds every entry appended from now on into {@code target} too (fan-in at the target). */
     public void splice(final IndexBuffer target)
     {
@@ -229,23 +223,13 @@ public final class IndexBuffer implements AutoCloseable
     /** Opens a reader positioned at the live tail: it sees every entry appended after this. */
     public IndexReader newReader()
     {
-        return newReaderAt(Long.MAX_VALUE);
-    }
-
-    /**
-     * Opens a reader at entry {@code index}, clamped to the entries the ring still holds, so it
-     * can replay retained history (tests and tools; pipe files open at the tail).
-     */
-    public IndexReader newReaderAt(final long index)
-    {
         synchronized (this)
         {
             if (freed)
             {
                 return IndexReader.closedReader(this);
             }
-            final long tail = tailVolatile();
-            final IndexReader reader = new IndexReader(this, Math.max(Math.max(0, tail - capacity), Math.min(index, tail)));
+            final IndexReader reader = new IndexReader(this, tailVolatile());
             readers = CopyOnWrite.with(readers, reader);
             data.readerOpened();
             return reader;

@@ -173,13 +173,7 @@ public final class IndexReader implements AutoCloseable
                 break;
             }
             final int chunk = Math.min(remaining, room);
-            if (!data.isIntact(position) || data.sequence(position) != sequence)
-            {
-                lost++;
-                next++;
-                part = 0;
-                continue;
-            }
+            // Copy first, validate after: a torn length still copies inside the DBuf's slack.
             format.copy(data, position, viewOffset, viewLength, part, dst, offset + written, chunk);
             if (!data.isIntact(position) || data.sequence(position) != sequence)
             {

@@ -129,12 +129,6 @@ public final class Filters
         return new Expression(name, ExprCompiler.compile(expression), new ExprPacket());
     }
 
-    /** True for names the catalogue turns into a filter (so not a user node), without building it. */
-    public static boolean isUserNode(final String name)
-    {
-        return parse(name) == null;
-    }
-
     /**
      * The built-in protocol, port and host filters as one class with a switch on its kind, so
      * the producer's call into it stays cheap (no second virtual call per node and element).

@@ -280,20 +280,26 @@ public final class NodeGraph implements FrameSink
         {
             if (!part.isEmpty())
             {
-                Node child = node.child(part);
-                if (child == null && node.filter() instanceof Filter.Classifier classifier && classifier.isClass(part))
-                {
-                    ensureClass(node, classifier, part);
-                    child = node.child(part);
-                }
-                if (child == null)
+                node = child(node, part);
+                if (node == null)
                 {
                     return null;
                 }
-                node = child;
             }
         }
         return node;
+    }
+
+    /** One step of {@link #lookup}: the child named {@code name}, making a class on first use. */
+    public Node child(final Node parent, final String name)
+    {
+        final Node child = parent.child(name);
+        if (child == null && parent.filter() instanceof Filter.Classifier classifier && classifier.isClass(name))
+        {
+            ensureClass(parent, classifier, name);
+            return parent.child(name);
+        }
+        return child;
     }
 
     /** {@code mkdir parent/name}: a filter if name is a spec, a user node otherwise. */

@@ -51,8 +51,8 @@ record Entry(Kind kind, Node node, Node.Link link)
             case GRAPH -> { return parent.isRoot() ? new Entry(Kind.GRAPH, parent, null) : null; }
             default -> { }
         }
-        // lookup, not child(): it makes a classifier's class on first use
-        final Node child = graph.lookup(path);
+        // through the graph, not Node.child(): it makes a classifier's class on first use
+        final Node child = graph.child(parent, leaf);
         if (child != null)
         {
             return new Entry(Kind.NODE, child, null);

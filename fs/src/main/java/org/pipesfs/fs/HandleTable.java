@@ -17,7 +17,6 @@ final class HandleTable
     private final int[] free = new int[MAX_OPEN];
     private int freeCount;
     private int next;
-    private int open;
 
     /** Returns the new handle, or -1 if {@link #MAX_OPEN} files are open. */
     synchronized long add(final OpenFile file)
@@ -35,7 +34,6 @@ final class HandleTable
         {
             return -1;
         }
-        open++;
         files.set(slot, file);
         return ((long)generations.get(slot) << 32) | slot;
     }
@@ -60,14 +58,8 @@ final class HandleTable
             files.set(slot, null);
             generations.incrementAndGet(slot);
             free[freeCount++] = slot;
-            open--;
         }
         return file;
-    }
-
-    synchronized int openCount()
-    {
-        return open;
     }
 
     /** Closes everything still open; used when the mount goes away. */

@@ -46,7 +46,6 @@ final class SourcePump implements AutoCloseable
     private volatile boolean closing;
     private volatile boolean stopRequested;
     private volatile State state;
-    private volatile Throwable failure;
 
     SourcePump(final FrameSource source, final NodeGraph graph, final BufferPolicy policy, final boolean paused)
     {
@@ -71,11 +70,6 @@ final class SourcePump implements AutoCloseable
     FrameSource source()
     {
         return source;
-    }
-
-    Throwable failure()
-    {
-        return failure;
     }
 
     /**
@@ -160,7 +154,6 @@ final class SourcePump implements AutoCloseable
         }
         catch (final Throwable t)
         {
-            failure = t;
             System.err.println("pipesfs: source failed: " + t);
             state = State.STOPPED;
         }
