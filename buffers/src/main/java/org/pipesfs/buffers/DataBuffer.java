@@ -36,6 +36,12 @@ import java.nio.ByteBuffer;
  * When a record does not fit before the end, the producer skips to the next lap. The slack is
  * never written: it keeps a lossy reader's copy in bounds even when it reads a torn header.
  *
+ * <p>A mount has two data buffers sharing one set of index rings (one {@link Registry}): the
+ * source's, and a {@link #companion} for elements written into pipe files. An index entry names
+ * the buffer it points into. Each buffer's lossless accounting counts only its own records, so a
+ * writer waits only for the readers of what was written, never for a slow reader of the source
+ * (which could itself be waiting on that writer, as in {@code cat a/all | grep > b/all}).
+ *
  * <p>Thread rules: exactly one producer thread calls {@link #claim}, {@link #commit},
  * {@link #append} and {@link #newIndexBuffer}'s appends. Any number of reader threads copy
  * records through {@link IndexReader}. Under {@link BufferPolicy#LOSSLESS} the producer waits
@@ -60,17 +66,32 @@ public final class DataBuffer implements AutoCloseable
     private static final int TRAILER_LENGTH = 128;
     private static final long WAIT_SLICE_NS = 1_000_000L;
     private static final IndexBuffer[] NO_INDEXES = new IndexBuffer[0];
+    /** Ids of the two buffers of a mount, as index entries name them. */
+    public static final int SOURCE = 0;
+    public static final int WRITTEN = 1;
+    /** The companion's sequences start here, so they never equal a source sequence. */
+    private static final long COMPANION_SEQUENCE_BASE = 1L << 62;
 
+    /** What the buffers of one mount share: their index rings, their buffers, one space doorbell. */
+    static final class Registry
+    {
+        final DataBuffer[] buffers = new DataBuffer[2];
+        final Doorbell spaceBell = new Doorbell();
+        volatile IndexBuffer[] indexes = NO_INDEXES;
+        volatile long lastReaderOpenedNs;
+    }
+
+    private final int id;
+    private final Registry registry;
     private final UnsafeBuffer buffer;
     private final int capacity;
     private final int mask;
     private final int tailIntentOffset;
     private final BufferPolicy policy;
-    private final Doorbell spaceBell = new Doorbell();
+    private final Doorbell spaceBell;
 
-    private volatile IndexBuffer[] indexes = NO_INDEXES;
     private volatile boolean closed;
-    private volatile long lastReaderOpenedNs;
+    private Runnable whileWaiting;
 
     // producer-owned
     private long tail;
@@ -84,12 +105,53 @@ public final class DataBuffer implements AutoCloseable
      */
     public DataBuffer(final int capacity, final BufferPolicy policy)
     {
+        this(capacity, policy, SOURCE, new Registry());
+    }
+
+    private DataBuffer(final int capacity, final BufferPolicy policy, final int id, final Registry registry)
+    {
+        this.id = id;
+        this.registry = registry;
+        this.spaceBell = registry.spaceBell;
+        this.nextSequence = id == SOURCE ? 0 : COMPANION_SEQUENCE_BASE;
+        registry.buffers[id] = this;
         this.capacity = BitUtil.findNextPositivePowerOfTwo(Math.max(capacity, MIN_CAPACITY));
         this.mask = this.capacity - 1;
         this.policy = policy;
         this.tailIntentOffset = this.capacity + HEADER_LENGTH + MAX_FRAME_LENGTH + RECORD_ALIGNMENT;
         this.buffer = new UnsafeBuffer(ByteBuffer.allocateDirect(tailIntentOffset + TRAILER_LENGTH));
         this.limit = policy == BufferPolicy.LOSSY ? Long.MAX_VALUE : this.capacity;
+    }
+
+    /**
+     * The second buffer of this mount, for written elements: same policy, same index rings.
+     * Create it before any ring refers to it.
+     */
+    public DataBuffer companion(final int companionCapacity)
+    {
+        synchronized (registry)
+        {
+            if (id != SOURCE || registry.buffers[WRITTEN] != null)
+            {
+                throw new IllegalStateException("a mount has one companion buffer");
+            }
+            return new DataBuffer(companionCapacity, policy, WRITTEN, registry);
+        }
+    }
+
+    /** {@link #SOURCE} or {@link #WRITTEN}: what index entries pointing here record. */
+    public int id()
+    {
+        return id;
+    }
+
+    /**
+     * Runs {@code action} on the producer thread while {@link #claim} waits for space, so the
+     * producer can do other work that does not need this buffer (inject written elements).
+     */
+    public void whileWaiting(final Runnable action)
+    {
+        whileWaiting = action;
     }
 
     public int capacity()
@@ -118,40 +180,59 @@ public final class DataBuffer implements AutoCloseable
     public IndexBuffer newIndexBuffer(final int entries, final BufferPolicy indexPolicy)
     {
         final IndexBuffer index = new IndexBuffer(this, entries, indexPolicy);
-        synchronized (this)
+        synchronized (registry)
         {
-            indexes = CopyOnWrite.with(indexes, index);
+            registry.indexes = CopyOnWrite.with(registry.indexes, index);
         }
         return index;
     }
 
-    /** Open readers over all index rings of this buffer. */
+    /** Open readers over all index rings of this mount. */
     public int readerCount()
     {
         int readers = 0;
-        for (final IndexBuffer index : indexes)
+        for (final IndexBuffer index : registry.indexes)
         {
             readers += index.readerCount();
         }
         return readers;
     }
 
+    /**
+     * Entries every ring of this mount can take now without waiting: the least room left in
+     * any of them (lossless), or {@link Integer#MAX_VALUE}. Producer thread only.
+     */
+    public int ringRoom()
+    {
+        long room = Integer.MAX_VALUE;
+        for (final IndexBuffer index : registry.indexes)
+        {
+            room = Math.min(room, index.room());
+        }
+        return (int)room;
+    }
+
     /** {@link System#nanoTime()} when the latest reader opened, 0 if none ever did. */
     public long lastReaderOpenedNs()
     {
-        return lastReaderOpenedNs;
+        return registry.lastReaderOpenedNs;
     }
 
     void readerOpened()
     {
-        lastReaderOpenedNs = System.nanoTime();
+        registry.lastReaderOpenedNs = System.nanoTime();
+    }
+
+    DataBuffer buffer(final int bufferId)
+    {
+        return registry.buffers[bufferId & 1];
     }
 
     void removeIndexBuffer(final IndexBuffer index)
     {
-        synchronized (this)
+        synchronized (registry)
         {
-            indexes = CopyOnWrite.without(indexes, index);
+            registry.indexes = CopyOnWrite.without(registry.indexes, index);
         }
         spaceBell.ring();
     }
@@ -169,14 +250,8 @@ public final class DataBuffer implements AutoCloseable
         {
             throw new IllegalArgumentException("frame length " + maxFrameLength + " outside 0.." + MAX_FRAME_LENGTH);
         }
-        final int needed = align(HEADER_LENGTH + maxFrameLength);
-        long position = tail;
-        final int offset = (int)(position & mask);
-        if (offset + needed > capacity)
-        {
-            position += capacity - offset;
-        }
-        final long end = position + needed;
+        final long position = placement(maxFrameLength);
+        final long end = position + align(HEADER_LENGTH + maxFrameLength);
         if (end > limit && !awaitSpace(position, end))
         {
             return -1;
@@ -188,6 +263,29 @@ public final class DataBuffer implements AutoCloseable
         claimedPosition = position;
         claimedLength = maxFrameLength;
         return position;
+    }
+
+    /**
+     * True if {@link #claim} of {@code maxFrameLength} bytes would not wait now. Producer thread
+     * only.
+     */
+    public boolean hasRoom(final int maxFrameLength)
+    {
+        final long position = placement(maxFrameLength);
+        final long end = position + align(HEADER_LENGTH + maxFrameLength);
+        if (end > limit)
+        {
+            limit = lowestNeededPosition(position) + capacity;
+        }
+        return end <= limit;
+    }
+
+    /** Where a record of up to this many bytes would start: the tail, or the next lap. */
+    private long placement(final int maxFrameLength)
+    {
+        final int needed = align(HEADER_LENGTH + maxFrameLength);
+        final int offset = (int)(tail & mask);
+        return offset + needed > capacity ? tail + capacity - offset : tail;
     }
 
     /**
@@ -301,10 +399,16 @@ public final class DataBuffer implements AutoCloseable
         return spaceBell;
     }
 
-    /** Stops producer waits; a producer blocked in {@link #claim} returns -1. */
+    /** Stops producer waits on this mount's buffers; a producer blocked in {@link #claim} returns -1. */
     public void close()
     {
-        closed = true;
+        for (final DataBuffer each : registry.buffers)
+        {
+            if (each != null)
+            {
+                each.closed = true;
+            }
+        }
         spaceBell.ring();
     }
 
@@ -317,6 +421,11 @@ public final class DataBuffer implements AutoCloseable
     {
         while (true)
         {
+            final Runnable action = whileWaiting;
+            if (action != null)
+            {
+                action.run();
+            }
             final long ticket = spaceBell.prepare();
             try
             {
@@ -342,9 +451,9 @@ public final class DataBuffer implements AutoCloseable
     private long lowestNeededPosition(final long start)
     {
         long lowest = start;
-        for (final IndexBuffer index : indexes)
+        for (final IndexBuffer index : registry.indexes)
         {
-            lowest = Math.min(lowest, index.lowestNeededDataPosition(start));
+            lowest = Math.min(lowest, index.lowestNeededDataPosition(id, start));
         }
         return lowest;
     }

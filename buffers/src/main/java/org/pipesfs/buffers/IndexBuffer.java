@@ -21,7 +21,7 @@ import java.nio.ByteBuffer;
  *   +-------------------+-------------------+ 16
  *   |    view offset    |    view length    |
  *   +-------------------+-------------------+ 24
- *   |     class tag     |     (reserved)    |
+ *   |     class tag     |  data buffer id   |
  *   +-------------------+-------------------+ 32
  *
  * The ring:
@@ -30,9 +30,11 @@ import java.nio.ByteBuffer;
  *   +-------------------------------+------------------+------------------+
  * </pre>
  *
- * Entry indexes are monotonically increasing longs. Entries are appended in the order of the
- * data positions they point at, because one producer thread writes the DBuf and every IBuf fed
- * from it; that order is what lets the lossless policy track a reader by its next entry alone.
+ * Entry indexes are monotonically increasing longs. The data buffer id says which of the
+ * mount's two {@link DataBuffer}s (source or written) the entry points into. Entries of one
+ * buffer are appended in the order of the data positions they point at, because one producer
+ * thread writes both buffers and every IBuf; that order is what lets the lossless policy track
+ * a reader by its next entry of each buffer alone.
  *
  * <p>Thread rules: a single writer, the producer thread of the {@link DataBuffer}, calls
  * {@link #append}, {@link #splice}/{@link #unsplice} targets' appends and {@link #end}. Any
@@ -48,6 +50,7 @@ public final class IndexBuffer implements AutoCloseable
     public static final int VIEW_OFFSET_OFFSET = 16;
     public static final int VIEW_LENGTH_OFFSET = 20;
     public static final int CLASS_TAG_OFFSET = 24;
+    public static final int DATA_BUFFER_OFFSET = 28;
     public static final int ENTRY_LENGTH = 32;
     public static final int MIN_ENTRIES = 64;
 
@@ -75,7 +78,7 @@ public final class IndexBuffer implements AutoCloseable
     // written by the producer only; read racily by stats after a volatile read of the tail
     private long tail;
     private long limit;
-    private long lastSequence = -1;
+    private final long[] lastSequence = {-1, -1};
     private long bytesOut;
     // written under this object's lock when readers close
     private long droppedByClosedReaders;
@@ -93,9 +96,16 @@ public final class IndexBuffer implements AutoCloseable
         this.limit = policy == BufferPolicy.LOSSY ? Long.MAX_VALUE : capacity;
     }
 
+    /** The source data buffer this ring was made over. */
     public DataBuffer data()
     {
         return data;
+    }
+
+    /** The data buffer an entry with this buffer id points into. */
+    DataBuffer data(final int bufferId)
+    {
+        return data.buffer(bufferId);
     }
 
     public int capacity()
@@ -117,11 +127,23 @@ public final class IndexBuffer implements AutoCloseable
     public boolean append(
         final long dataPosition, final long dataSequence, final int viewOffset, final int viewLength, final int classTag)
     {
+        return append(DataBuffer.SOURCE, dataPosition, dataSequence, viewOffset, viewLength, classTag);
+    }
+
+    /** {@link #append} of an entry pointing into the data buffer {@code bufferId}. */
+    public boolean append(
+        final int bufferId,
+        final long dataPosition,
+        final long dataSequence,
+        final int viewOffset,
+        final int viewLength,
+        final int classTag)
+    {
         if (closed)
         {
             return false;
         }
-        if (dataSequence == lastSequence)
+        if (dataSequence == lastSequence[bufferId])
         {
             return true;
         }
@@ -141,7 +163,8 @@ public final class IndexBuffer implements AutoCloseable
         entries.putInt(offset + VIEW_OFFSET_OFFSET, viewOffset);
         entries.putInt(offset + VIEW_LENGTH_OFFSET, viewLength);
         entries.putInt(offset + CLASS_TAG_OFFSET, classTag);
-        lastSequence = dataSequence;
+        entries.putInt(offset + DATA_BUFFER_OFFSET, bufferId);
+        lastSequence[bufferId] = dataSequence;
         bytesOut += viewLength;
         tail = index + 1;
         entries.putLongVolatile(tailOffset, index + 1);
@@ -150,7 +173,7 @@ public final class IndexBuffer implements AutoCloseable
         final IndexBuffer[] spliced = targets;
         for (final IndexBuffer target : spliced)
         {
-            target.append(dataPosition, dataSequence, viewOffset, viewLength, classTag);
+            target.append(bufferId, dataPosition, dataSequence, viewOffset, viewLength, classTag);
         }
         return true;
     }
@@ -180,6 +203,15 @@ public final class IndexBuffer implements AutoCloseable
     {
         ended = true;
         dataBell.ring();
+    }
+
+    /** Undoes {@link #end}: a new run of the stream (a user node's next writer). */
+    public void restart()
+    {
+        if (!closed)
+        {
+            ended = false;
+        }
     }
 
     /** Ends the stream and stops counting this ring's readers in the lossless policy. */
@@ -318,22 +350,50 @@ public final class IndexBuffer implements AutoCloseable
     }
 
     /**
-     * Lowest data position an open reader of this ring still needs, or {@code none} if no
-     * reader holds an unread entry. Producer thread only.
+     * Lowest position in data buffer {@code bufferId} an open reader of this ring still needs,
+     * or {@code none} if no reader holds an unread entry of that buffer: the first such entry
+     * at or after each reader's cursor. Producer thread only.
      */
-    long lowestNeededDataPosition(final long none)
+    long lowestNeededDataPosition(final int bufferId, final long none)
     {
         long lowest = none;
         final long oldest = tail - capacity;
         for (final IndexReader reader : readers)
         {
-            final long cursor = Math.max(reader.cursor(), oldest);
-            if (cursor < tail)
+            for (long cursor = Math.max(reader.cursor(), oldest); cursor < tail; cursor++)
             {
-                lowest = Math.min(lowest, entries.getLong(entryOffset(cursor) + DATA_POSITION_OFFSET));
+                final int entry = entryOffset(cursor);
+                if (entries.getInt(entry + DATA_BUFFER_OFFSET) == bufferId)
+                {
+                    lowest = Math.min(lowest, entries.getLong(entry + DATA_POSITION_OFFSET));
+                    break;
+                }
             }
         }
         return lowest;
+    }
+
+    /**
+     * At least how many entries {@link #append} can take now without waiting
+     * ({@link Integer#MAX_VALUE} if it never waits); the readers are rechecked only once the
+     * cached room runs out. Producer thread only.
+     */
+    public long room()
+    {
+        if (policy == BufferPolicy.LOSSY || closed)
+        {
+            return Integer.MAX_VALUE;
+        }
+        if (tail >= limit)
+        {
+            long lowest = tail;
+            for (final IndexReader reader : readers)
+            {
+                lowest = Math.min(lowest, reader.cursor());
+            }
+            limit = lowest + capacity;
+        }
+        return limit - tail;
     }
 
     private boolean awaitSpace(final long index)

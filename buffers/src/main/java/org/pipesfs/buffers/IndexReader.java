@@ -24,7 +24,6 @@ import java.util.function.BooleanSupplier;
 public final class IndexReader implements AutoCloseable
 {
     private final IndexBuffer index;
-    private final DataBuffer data;
     private final UnsafeBuffer entries;
     private final BooleanSupplier readable = this::isReadable;
 
@@ -36,7 +35,6 @@ public final class IndexReader implements AutoCloseable
     IndexReader(final IndexBuffer index, final long cursor)
     {
         this.index = index;
-        this.data = index.data();
         this.entries = index.entries();
         this.cursor = cursor;
     }
@@ -160,6 +158,7 @@ public final class IndexReader implements AutoCloseable
             final long sequence = entries.getLong(entry + IndexBuffer.DATA_SEQUENCE_OFFSET);
             final int viewOffset = entries.getInt(entry + IndexBuffer.VIEW_OFFSET_OFFSET);
             final int viewLength = entries.getInt(entry + IndexBuffer.VIEW_LENGTH_OFFSET);
+            final DataBuffer data = index.data(entries.getInt(entry + IndexBuffer.DATA_BUFFER_OFFSET));
             if (next < index.oldestIntact())
             {
                 continue;
@@ -208,7 +207,7 @@ public final class IndexReader implements AutoCloseable
             if (next != cursor)
             {
                 cursor = next;
-                data.spaceBell().ring();
+                index.data().spaceBell().ring();
             }
         }
         return written;

@@ -43,7 +43,7 @@ public final class HttpClassifier implements Filter.Classifier
 
     public String classify(final PacketView packet)
     {
-        if (packet.protocol() != PacketView.PROTO_TCP || packet.payloadLength() == 0)
+        if (!isTcpOrWritten(packet) || packet.payloadLength() == 0)
         {
             return null;
         }
@@ -72,6 +72,12 @@ public final class HttpClassifier implements Filter.Classifier
         return RESPONSE.equals(name) || Filters.METHODS.contains(name);
     }
 
+    /** TCP payloads, and written text elements (so {@code grep > node/all} can be classified). */
+    static boolean isTcpOrWritten(final PacketView packet)
+    {
+        return packet.protocol() == PacketView.PROTO_TCP || packet.isPayloadOnly();
+    }
+
     static boolean startsWith(final PacketView packet, final int offset, final byte[] prefix)
     {
         if (offset < 0 || packet.payloadLength() < prefix.length || !packet.fits(offset, prefix.length))
@@ -98,7 +104,7 @@ public final class HttpClassifier implements Filter.Classifier
 
         public boolean accept(final PacketView packet)
         {
-            return packet.protocol() == PacketView.PROTO_TCP && startsWith(packet, packet.payloadOffset(), prefix);
+            return isTcpOrWritten(packet) && startsWith(packet, packet.payloadOffset(), prefix);
         }
 
         public View view()
@@ -117,7 +123,7 @@ public final class HttpClassifier implements Filter.Classifier
 
         public boolean accept(final PacketView packet)
         {
-            return packet.protocol() == PacketView.PROTO_TCP && startsWith(packet, packet.payloadOffset(), HTTP_VERSION);
+            return isTcpOrWritten(packet) && startsWith(packet, packet.payloadOffset(), HTTP_VERSION);
         }
 
         public View view()

@@ -39,7 +39,9 @@ public final class Node
     private long elementsIn;
     private long elementsOut;
     private long bytesOut;
-    private long lastSequence = -1;
+    private final long[] lastSequence = {-1, -1};
+    private final java.util.concurrent.atomic.AtomicInteger writers = new java.util.concurrent.atomic.AtomicInteger();
+    private volatile boolean everWritten;
 
     /** A symbolic link in a directory: its source node and the text {@code readlink} returns. */
     public record Link(Node source, String target)
@@ -163,6 +165,29 @@ public final class Node
         return bytesOut;
     }
 
+    /** Open writers of this node's {@code all} and {@code all.pcap}. */
+    public int writers()
+    {
+        return writers.get();
+    }
+
+    /** True once a writer has opened this node: a user node then ends when its writers are gone. */
+    boolean everWritten()
+    {
+        return everWritten;
+    }
+
+    void writerOpened()
+    {
+        everWritten = true;
+        writers.incrementAndGet();
+    }
+
+    void writerClosed()
+    {
+        writers.decrementAndGet();
+    }
+
     /** When the node's own entries last changed (created, renamed, children added or removed). */
     public long changedNs()
     {
@@ -191,13 +216,13 @@ public final class Node
      * Records a kept element; false if it already arrived through another path. The entry
      * itself is appended only while the ring has readers (demand-driven, as in Streamline).
      */
-    boolean keep(final long sequence, final int viewLength)
+    boolean keep(final int bufferId, final long sequence, final int viewLength)
     {
-        if (sequence == lastSequence)
+        if (sequence == lastSequence[bufferId])
         {
             return false;
         }
-        lastSequence = sequence;
+        lastSequence[bufferId] = sequence;
         elementsOut++;
         bytesOut += viewLength;
         return true;

@@ -1,5 +1,7 @@
 package org.pipesfs.filters;
 
+import org.agrona.MutableDirectBuffer;
+import org.agrona.concurrent.ControlledMessageHandler;
 import org.pipesfs.buffers.BufferPolicy;
 import org.pipesfs.buffers.DataBuffer;
 import org.pipesfs.buffers.FrameSink;
@@ -33,7 +35,14 @@ public final class NodeGraph implements FrameSink
         {"arp"},
     };
 
+    /** Bytes of the hand-off ring from writers to the producer. */
+    private static final int INLET_CAPACITY = 1 << 21;
+    private static final long ROOM_WAIT_NS = 100_000L;
+
     private final DataBuffer data;
+    private final DataBuffer written;
+    private final WriteInlet inlet;
+    private final ControlledMessageHandler injector = this::inject;
     private final BufferPolicy policy;
     private final int indexEntries;
     private final Object lock = new Object();
@@ -43,14 +52,31 @@ public final class NodeGraph implements FrameSink
     /** Rings of removed nodes, freed by the producer once their readers are gone. */
     private final java.util.concurrent.ConcurrentLinkedQueue<IndexBuffer> retired = new java.util.concurrent.ConcurrentLinkedQueue<>();
     private final java.util.ArrayList<IndexBuffer> retiring = new java.util.ArrayList<>();
+    /** Set once every stream has ended for good (unmount): nothing restarts after it. */
     private volatile boolean ended;
+    private volatile boolean sourceEnded;
+    /** Writers or structure changed: the producer re-decides which streams have ended. */
+    private volatile boolean livenessChanged;
+    // producer-owned
+    private int bufferId = DataBuffer.SOURCE;
+    private long ringBudget;
+    private boolean servicing;
 
     public NodeGraph(final DataBuffer data, final BufferPolicy policy, final int indexEntries)
     {
         this.data = data;
+        this.written = data.companion(Math.max(DataBuffer.MIN_CAPACITY, data.capacity() / 4));
+        this.inlet = new WriteInlet(INLET_CAPACITY, () -> livenessChanged = true);
         this.policy = policy;
         this.indexEntries = indexEntries;
         this.root = new Node(1, "", null, null, data.newIndexBuffer(indexEntries, policy), true);
+        data.whileWaiting(this::serviceWrites);
+    }
+
+    /** Where writers of pipe files hand their elements to the producer. */
+    public WriteInlet inlet()
+    {
+        return inlet;
     }
 
     /** Adds SPEC §1's default tree: ip/{tcp/http,udp/dns,icmp}, ip6/{tcp/http,udp/dns,icmp6}, arp. */
@@ -82,11 +108,18 @@ public final class NodeGraph implements FrameSink
 
     public boolean onFrame(final long position, final long sequence, final int capturedLength)
     {
+        // Lossless: make sure no ring append below can wait. A frame adds at most one entry
+        // per ring, so the least room of any ring is a budget of frames.
+        if (policy == BufferPolicy.LOSSLESS && --ringBudget < 0 && !awaitRingRoom())
+        {
+            return false;
+        }
         packet.decode(data.buffer(), data.frameOffset(position), capturedLength, data.linkType(position),
             PacketView.TRANSPARENT).originalLength(data.originalLength(position));
         root.countIn();
-        root.keep(sequence, capturedLength);
-        if (root.output().readerCount() > 0 && !root.output().append(position, sequence, 0, capturedLength, 0))
+        root.keep(DataBuffer.SOURCE, sequence, capturedLength);
+        if (root.output().readerCount() > 0
+            && !root.output().append(DataBuffer.SOURCE, position, sequence, 0, capturedLength, 0))
         {
             return false;
         }
@@ -151,13 +184,13 @@ public final class NodeGraph implements FrameSink
                 length = inLength;
             }
         }
-        if (!node.keep(sequence, Math.max(0, length)))
+        if (!node.keep(bufferId, sequence, Math.max(0, length)))
         {
             return; // reached through a second path: already there
         }
         if (node.output().readerCount() > 0)
         {
-            node.output().append(position, sequence, offset, Math.max(0, length), 0);
+            node.output().append(bufferId, position, sequence, offset, Math.max(0, length), 0);
         }
         if (className == null)
         {
@@ -199,6 +232,208 @@ public final class NodeGraph implements FrameSink
         {
             offer(target, position, sequence, offset, length);
         }
+    }
+
+    /**
+     * Waits until every ring has room for one more entry, injecting written elements meanwhile:
+     * the producer never blocks halfway through a frame, so a writer fed by a slow reader of
+     * this very stream ({@code cat a/all | grep > b/all}) cannot deadlock it.
+     */
+    private boolean awaitRingRoom()
+    {
+        while (true)
+        {
+            final int room = data.ringRoom();
+            if (room > 0)
+            {
+                ringBudget = room - 1L;
+                return true;
+            }
+            if (data.isClosed())
+            {
+                return false;
+            }
+            serviceWrites();
+            java.util.concurrent.locks.LockSupport.parkNanos(ROOM_WAIT_NS);
+        }
+    }
+
+    // ---- written elements, on the producer thread ---------------------------------------------
+
+    /**
+     * Injects the elements writers have handed over, as far as their buffers allow without
+     * waiting; releases closed writers; and re-decides which streams have ended. Producer
+     * thread only; called between frames and while the producer waits for space.
+     */
+    public void serviceWrites()
+    {
+        if (servicing)
+        {
+            return;
+        }
+        servicing = true;
+        try
+        {
+            inlet.drain(injector);
+            inlet.releaseClosed();
+            if (livenessChanged)
+            {
+                livenessChanged = false;
+                settleLiveness();
+            }
+        }
+        finally
+        {
+            servicing = false;
+        }
+    }
+
+    private ControlledMessageHandler.Action inject(
+        final int slotPlusOne, final MutableDirectBuffer buffer, final int index, final int length)
+    {
+        final Node node = inlet.node(slotPlusOne - 1);
+        final int frameLength = length - WriteInlet.HEADER_LENGTH;
+        if (node == null || frameLength > DataBuffer.MAX_FRAME_LENGTH)
+        {
+            return ControlledMessageHandler.Action.CONTINUE;
+        }
+        if (!written.hasRoom(frameLength) || !reachHasRoom(node))
+        {
+            return ControlledMessageHandler.Action.ABORT; // stays in the inlet; the writer waits
+        }
+        final long position = written.claim(frameLength);
+        if (position < 0)
+        {
+            return ControlledMessageHandler.Action.ABORT;
+        }
+        final int linkType = buffer.getInt(index + WriteInlet.LINK_TYPE_OFFSET);
+        final int originalLength = buffer.getInt(index + WriteInlet.ORIGINAL_LENGTH_OFFSET);
+        written.buffer().putBytes(written.frameOffset(position), buffer, index + WriteInlet.HEADER_LENGTH, frameLength);
+        final long sequence = written.commit(
+            position, frameLength, originalLength, buffer.getLong(index + WriteInlet.TIMESTAMP_OFFSET), linkType);
+        packet.decode(written.buffer(), written.frameOffset(position), frameLength, linkType, PacketView.TRANSPARENT)
+            .originalLength(originalLength);
+        ringBudget--;
+        bufferId = DataBuffer.WRITTEN;
+        try
+        {
+            node.countIn();
+            if (node.keep(DataBuffer.WRITTEN, sequence, frameLength))
+            {
+                if (node.output().readerCount() > 0)
+                {
+                    node.output().append(DataBuffer.WRITTEN, position, sequence, 0, frameLength, 0);
+                }
+                offerDownstream(node, position, sequence, 0, frameLength);
+            }
+        }
+        finally
+        {
+            bufferId = DataBuffer.SOURCE;
+        }
+        return ControlledMessageHandler.Action.CONTINUE;
+    }
+
+    /** True if every ring an element injected at {@code node} can reach takes it without waiting. */
+    private boolean reachHasRoom(final Node node)
+    {
+        if (policy == BufferPolicy.LOSSY)
+        {
+            return true;
+        }
+        if (node.output().room() < 1)
+        {
+            return false;
+        }
+        for (final Node child : node.children())
+        {
+            if (!child.isUserNode() && !reachHasRoom(child))
+            {
+                return false;
+            }
+        }
+        for (final Node target : node.linkTargets())
+        {
+            if (!reachHasRoom(target))
+            {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * Ends the streams nothing feeds any more and restarts those fed again (SPEC §3): the root
+     * while its source runs, a filter while its parent lives, any node while it has a writer or
+     * a live linked source, and a user node until its first writer has come and gone.
+     */
+    private void settleLiveness()
+    {
+        synchronized (lock)
+        {
+            if (ended)
+            {
+                return;
+            }
+            final List<Node> nodes = new ArrayList<>();
+            final ArrayDeque<Node> todo = new ArrayDeque<>();
+            todo.add(root);
+            while (!todo.isEmpty())
+            {
+                final Node node = todo.poll();
+                nodes.add(node);
+                todo.addAll(List.of(node.children()));
+            }
+            final java.util.Set<Node> live = new java.util.HashSet<>();
+            boolean grew = true;
+            while (grew)
+            {
+                grew = false;
+                for (final Node node : nodes)
+                {
+                    if (!live.contains(node) && isLive(node, live))
+                    {
+                        live.add(node);
+                        grew = true;
+                    }
+                }
+            }
+            for (final Node node : nodes)
+            {
+                if (live.contains(node))
+                {
+                    node.output().restart();
+                }
+                else
+                {
+                    node.output().end();
+                }
+            }
+        }
+    }
+
+    private boolean isLive(final Node node, final java.util.Set<Node> live)
+    {
+        if (node.isRoot())
+        {
+            return !sourceEnded;
+        }
+        if (node.writers() > 0 || (!node.isUserNode() && live.contains(node.parent())))
+        {
+            return true;
+        }
+        if (node.isUserNode() && !node.everWritten() && node.links.isEmpty())
+        {
+            return true; // like a FIFO, it waits for its first writer
+        }
+        for (final Node.Link link : node.links.values())
+        {
+            if (live.contains(link.source()))
+            {
+                return true;
+            }
+        }
+        return false;
     }
 
     private void ensureClass(final Node node, final Filter.Classifier classifier, final String className)
@@ -249,7 +484,18 @@ public final class NodeGraph implements FrameSink
         }
     }
 
-    /** End of stream from the source: every node's readers get end-of-file once drained. */
+    /**
+     * The source has ended: streams it fed end once drained, while nodes fed by writers go on.
+     * Producer thread.
+     */
+    public void endSource()
+    {
+        sourceEnded = true;
+        livenessChanged = true;
+        serviceWrites();
+    }
+
+    /** End of every stream for good (unmount): each node's readers get end-of-file once drained. */
     public void end()
     {
         synchronized (lock)
@@ -347,6 +593,7 @@ public final class NodeGraph implements FrameSink
             detachLinks(node);
             node.output().close();
             retired.add(node.output());
+            livenessChanged = true;
             if (ended)
             {
                 reclaimLocked(); // the producer has stopped: nothing else touches these rings
@@ -413,6 +660,7 @@ public final class NodeGraph implements FrameSink
             oldParent.removeChild(node);
             node.rename(newName, newParent, newFilter);
             newParent.addChild(node);
+            livenessChanged = true;
         }
     }
 
@@ -433,6 +681,7 @@ public final class NodeGraph implements FrameSink
             parent.links.put(name, new Node.Link(source, target));
             source.addLinkTarget(parent);
             parent.touch();
+            livenessChanged = true;
         }
     }
 
@@ -451,6 +700,7 @@ public final class NodeGraph implements FrameSink
                 link.source().removeLinkTarget(parent);
             }
             parent.touch();
+            livenessChanged = true;
         }
     }
 
@@ -520,6 +770,7 @@ public final class NodeGraph implements FrameSink
         {
             node.output().end();
         }
+        livenessChanged = true;
         parent.addChild(node);
         return node;
     }

@@ -13,6 +13,7 @@ final class Errno
     static final int ENOTDIR = 20;
     static final int EISDIR = 21;
     static final int EINVAL = 22;
+    static final int EMFILE = 24;
     static final int EXDEV = 18;
     static final int ESPIPE = 29;
     static final int EROFS = 30;

@@ -11,6 +11,7 @@ import org.pipesfs.filters.GraphException;
 import org.pipesfs.filters.InspectFormat;
 import org.pipesfs.filters.Node;
 import org.pipesfs.filters.NodeGraph;
+import org.pipesfs.filters.WriteInlet;
 import ru.serce.jnrfuse.FuseFillDir;
 import ru.serce.jnrfuse.FuseStubFS;
 import ru.serce.jnrfuse.struct.FileStat;
@@ -32,6 +33,7 @@ final class PipesFs extends FuseStubFS
 {
     private static final int O_ACCMODE = 3;
     private static final int O_RDONLY = 0;
+    private static final int O_WRONLY = 1;
     private static final int O_NONBLOCK = 04000;
 
     private final NodeGraph graph;
@@ -168,13 +170,28 @@ final class PipesFs extends FuseStubFS
         switch (entry.kind())
         {
             case ALL, ALL_PCAP -> {
-                if (!readOnly)
-                {
-                    return refuse(-Errno.EOPNOTSUPP, "open", path, "writing to pipe files is not supported yet");
-                }
-                file = entry.kind() == Entry.Kind.ALL_PCAP
+                final boolean pcap = entry.kind() == Entry.Kind.ALL_PCAP;
+                final boolean writeOnly = (flags & O_ACCMODE) == O_WRONLY;
+                final OpenPipe reader = writeOnly ? null : pcap
                     ? OpenPipe.pcap(node.openReader(), pump.source().linkType(), nonBlocking)
                     : OpenPipe.raw(node.openReader(), node.isInspect() ? new InspectFormat() : ElementFormat.VIEW, nonBlocking);
+                if (readOnly)
+                {
+                    file = reader;
+                }
+                else
+                {
+                    final int slot = graph.inlet().open(node);
+                    if (slot < 0)
+                    {
+                        if (reader != null)
+                        {
+                            reader.close();
+                        }
+                        return refuse(-Errno.EMFILE, "open", path, "too many writers (" + WriteInlet.MAX_WRITERS + ")");
+                    }
+                    file = new WritePipe(graph.inlet(), slot, pcap, reader, mount);
+                }
             }
             case STATS -> {
                 if (!readOnly)
@@ -202,7 +219,7 @@ final class PipesFs extends FuseStubFS
         if (handle < 0)
         {
             file.close();
-            return refuse(-24, "open", path, "too many open files");
+            return refuse(-Errno.EMFILE, "open", path, "too many open files");
         }
         FuseFileInfoAccess.openPipe(fi, handle);
         return 0;
@@ -257,10 +274,13 @@ final class PipesFs extends FuseStubFS
         {
             return -Errno.EBADF;
         }
-        final boolean readable = !(file instanceof OpenPipe pipe) || pipe.isReadable();
+        // A writer is always writable: a full inlet makes write() wait, as a pipe does.
+        final boolean writer = file instanceof WritePipe;
+        final boolean readable = file instanceof OpenPipe pipe ? pipe.isReadable()
+            : writer ? ((WritePipe)file).isReadable() : true;
         if (PollNotifier.present(ph))
         {
-            if (readable || !(file instanceof OpenPipe))
+            if (readable || writer || !(file instanceof OpenPipe))
             {
                 polls.destroy(ph);
             }
@@ -269,7 +289,7 @@ final class PipesFs extends FuseStubFS
                 polls.await((OpenPipe)file, ph);
             }
         }
-        reventsp.putInt(0, readable ? PollNotifier.POLLIN : 0);
+        reventsp.putInt(0, (readable ? PollNotifier.POLLIN : 0) | (writer ? PollNotifier.POLLOUT : 0));
         return 0;
     }
 

@@ -19,6 +19,7 @@ final class PollNotifier implements AutoCloseable
 {
     static final long CHECK_NS = 5_000_000L;
     static final int POLLIN = 0x001;
+    static final int POLLOUT = 0x004;
 
     private final LibFuse fuse;
     private final Map<OpenPipe, FusePollhandle> waiting = new ConcurrentHashMap<>();

@@ -2,11 +2,11 @@ package org.pipesfs.fs;
 
 import org.pipesfs.buffers.BufferPolicy;
 import org.pipesfs.buffers.DataBuffer;
+import org.pipesfs.buffers.Doorbell;
 import org.pipesfs.filters.NodeGraph;
 import org.pipesfs.nic.FrameSource;
 
 import java.util.Locale;
-import java.util.concurrent.locks.LockSupport;
 
 /**
  * The data buffer's one producer thread: polls the NIC generator, which writes each frame
@@ -106,14 +106,22 @@ final class SourcePump implements AutoCloseable
         final DataBuffer data = graph.data();
         boolean hadReaders = false;
         long firstReaderNs = 0;
+        boolean sourceDone = false;
         try
         {
-            while (!closing && !stopRequested)
+            while (!closing)
             {
                 graph.reclaim();
-                if (state == State.PAUSED)
+                graph.serviceWrites();
+                if (!sourceDone && stopRequested)
                 {
-                    LockSupport.parkNanos(WAIT_NS);
+                    sourceDone = true;
+                    state = State.STOPPED;
+                    graph.endSource();
+                }
+                if (sourceDone || state == State.PAUSED)
+                {
+                    idle(WAIT_NS);
                     continue;
                 }
                 if (policy == BufferPolicy.LOSSLESS)
@@ -123,7 +131,7 @@ final class SourcePump implements AutoCloseable
                     {
                         hadReaders = false;
                         firstReaderNs = 0;
-                        LockSupport.parkNanos(WAIT_NS);
+                        idle(WAIT_NS);
                         continue;
                     }
                     if (!hadReaders)
@@ -134,7 +142,7 @@ final class SourcePump implements AutoCloseable
                         }
                         if (now - data.lastReaderOpenedNs() < SETTLE_NS && now - firstReaderNs < MAX_SETTLE_NS)
                         {
-                            LockSupport.parkNanos(WAIT_NS);
+                            idle(WAIT_NS);
                             continue;
                         }
                         hadReaders = true;
@@ -143,14 +151,16 @@ final class SourcePump implements AutoCloseable
                 final int produced = source.poll(data, graph, BATCH);
                 if (produced == FrameSource.END)
                 {
-                    break;
+                    sourceDone = true;
+                    state = closing ? State.STOPPED : State.ENDED;
+                    graph.endSource();
                 }
-                if (produced == 0)
+                else if (produced == 0)
                 {
-                    LockSupport.parkNanos(IDLE_NS);
+                    idle(IDLE_NS);
                 }
             }
-            state = closing || stopRequested ? State.STOPPED : State.ENDED;
+            state = State.STOPPED;
         }
         catch (final Throwable t)
         {
@@ -160,6 +170,24 @@ final class SourcePump implements AutoCloseable
         finally
         {
             graph.end();
+        }
+    }
+
+    /** Waits up to {@code ns}, or less if a writer hands over an element. */
+    private void idle(final long ns)
+    {
+        final Doorbell bell = graph.inlet().bell();
+        final long ticket = bell.prepare();
+        try
+        {
+            if (graph.inlet().isEmpty())
+            {
+                bell.await(ticket, ns);
+            }
+        }
+        finally
+        {
+            bell.finish();
         }
     }
 

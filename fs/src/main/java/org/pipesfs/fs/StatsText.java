@@ -21,7 +21,7 @@ final class StatsText
             .append("bytes_out ").append(node.bytesOut()).append('\n')
             .append("readers ").append(out.readerCount()).append('\n')
             .append("dropped ").append(out.dropped()).append('\n')
-            .append("writers ").append(0).append('\n');
+            .append("writers ").append(node.writers()).append('\n');
         if (pump != null)
         {
             final FrameSource source = pump.source();

@@ -32,6 +32,11 @@ public final class PacketView
     public static final int LINKTYPE_LOOP = 108;
     public static final int LINKTYPE_LINUX_SLL = 113;
     public static final int LINKTYPE_LINUX_SLL2 = 276;
+    /**
+     * DLT_USER0: what a write to a node's {@code all} carries. The whole element is application
+     * payload (a line of text, say), with no headers.
+     */
+    public static final int LINKTYPE_USER0 = 147;
     public static final int ETHERTYPE_IPV4 = 0x0800;
     public static final int ETHERTYPE_ARP = 0x0806;
     public static final int ETHERTYPE_IPV6 = 0x86dd;
@@ -181,6 +186,11 @@ public final class PacketView
                 }
                 type = u16(0);
                 offset = 20;
+            }
+            case LINKTYPE_USER0 -> {
+                payload = 0;
+                payloadEnd = length;
+                return;
             }
             default -> {
                 return;
@@ -495,6 +505,12 @@ public final class PacketView
     }
 
     /** Offset of the application payload (after TCP/UDP headers), or -1. */
+    /** True for a written element that is all payload ({@link #LINKTYPE_USER0}). */
+    public boolean isPayloadOnly()
+    {
+        return linkType == LINKTYPE_USER0;
+    }
+
     public int payloadOffset()
     {
         return payload;
