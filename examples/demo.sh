@@ -27,5 +27,17 @@ show "timeout 10 cat $MNT/web/all.pcap | tcpdump -nn -r - -c 5 2>/dev/null"     
 show "cat $MNT/ip/tcp/http/.stats"
 show "./pipesfs umount $MNT"
 grep -qs " $MNT fuse" /proc/mounts && { echo "demo: $MNT still mounted" >&2; exit 1; }
+
+printf '\n\033[1m== SPEC §6: the canonical scripts, as written, from examples/scripts ==\033[0m\n'
+WORK="$(mktemp -d "${TMPDIR:-/tmp}/pipesfs-demo-work.XXXXXX")"
+trap 'cleanup; rm -rf "$WORK"' EXIT
+show "./pipesfs synth --count 5000 $WORK/capture.pcap"               # a capture to replay
+show "cd $WORK && sh $REPO/examples/scripts/replay.sh capture.pcap $MNT && head -3 hosts.txt dns.txt"
+show "./pipesfs umount $MNT && ./pipesfs mount --source pcap:$WORK/capture.pcap $MNT"
+show "sh examples/scripts/scrub.sh $MNT | sort | uniq -c"            # grep's lines, written back and classified: no '..'
+show "./pipesfs umount $MNT && ./pipesfs mount --source pcap:$WORK/capture.pcap $MNT"
+show "sh examples/scripts/splice.sh $MNT 2>/dev/null | head -5"      # port 80 and 443 spliced into one stream
+show "./pipesfs umount $MNT"
+grep -qs " $MNT fuse" /proc/mounts && { echo "demo: $MNT still mounted" >&2; exit 1; }
 echo
 echo "demo: done, $MNT unmounted"

@@ -72,6 +72,10 @@ public final class IndexBuffer implements AutoCloseable
     private volatile IndexReader[] readers = NO_READERS;
     private volatile IndexBuffer[] targets = NO_TARGETS;
     private volatile boolean ended;
+    /** Runs of the stream: {@link #restart} starts the next one. */
+    private volatile long run;
+    /** Readers opened while the stream is ended wait for the next run instead of reading end-of-file. */
+    private volatile boolean newReadersWait;
     private volatile boolean closed;
     private boolean freed; // guarded by this
 
@@ -201,6 +205,18 @@ public final class IndexBuffer implements AutoCloseable
     /** Marks end of stream: readers that have drained the ring then read end-of-file. */
     public void end()
     {
+        newReadersWait = false;
+        ended = true;
+        dataBell.ring();
+    }
+
+    /**
+     * Ends this run of the stream the way a FIFO ends when its last writer closes: readers open
+     * now read end-of-file once drained, while readers that open later wait for the next run.
+     */
+    public void endRun()
+    {
+        newReadersWait = true;
         ended = true;
         dataBell.ring();
     }
@@ -208,13 +224,28 @@ public final class IndexBuffer implements AutoCloseable
     /** Undoes {@link #end}: a new run of the stream (a user node's next writer). */
     public void restart()
     {
-        if (!closed)
+        if (!closed && ended)
         {
+            run++;
+            newReadersWait = false;
             ended = false;
+            dataBell.ring();
         }
     }
 
-    /** Ends the stream and stops counting this ring's readers in the lossless policy. */
+    /** True if the stream has ended for a reader opened in run {@code readerRun}. */
+    boolean isEndedFor(final long readerRun)
+    {
+        return ended && (readerRun <= run || !newReadersWait);
+    }
+
+    /** The run a reader opening now belongs to. */
+    private long runForNewReader()
+    {
+        return ended && newReadersWait && !closed ? run + 1 : run;
+    }
+
+    /** Ends the stream for good, and stops counting this ring's readers in the lossless policy. */
     public void close()
     {
         closed = true;
@@ -261,7 +292,7 @@ public final class IndexBuffer implements AutoCloseable
             {
                 return IndexReader.closedReader(this);
             }
-            final IndexReader reader = new IndexReader(this, tailVolatile());
+            final IndexReader reader = new IndexReader(this, tailVolatile(), runForNewReader());
             readers = CopyOnWrite.with(readers, reader);
             data.readerOpened();
             return reader;

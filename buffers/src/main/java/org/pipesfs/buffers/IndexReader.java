@@ -25,6 +25,7 @@ public final class IndexReader implements AutoCloseable
 {
     private final IndexBuffer index;
     private final UnsafeBuffer entries;
+    private final long run;
     private final BooleanSupplier readable = this::isReadable;
 
     private volatile long cursor;
@@ -32,9 +33,10 @@ public final class IndexReader implements AutoCloseable
     private volatile boolean closed;
     private int partial;
 
-    IndexReader(final IndexBuffer index, final long cursor)
+    IndexReader(final IndexBuffer index, final long cursor, final long run)
     {
         this.index = index;
+        this.run = run;
         this.entries = index.entries();
         this.cursor = cursor;
     }
@@ -59,7 +61,7 @@ public final class IndexReader implements AutoCloseable
     /** A reader of a ring whose memory is gone: closed from birth, it reads end-of-file. */
     static IndexReader closedReader(final IndexBuffer index)
     {
-        final IndexReader reader = new IndexReader(index, 0);
+        final IndexReader reader = new IndexReader(index, 0, 0);
         reader.closed = true;
         return reader;
     }
@@ -67,13 +69,13 @@ public final class IndexReader implements AutoCloseable
     /** True once the stream has ended and this reader has drained it, or the reader is closed. */
     public boolean isEnded()
     {
-        return closed || (index.isEnded() && cursor >= index.tailVolatile());
+        return closed || (index.isEndedFor(run) && cursor >= index.tailVolatile());
     }
 
     /** True if a read would return data now, or the stream has ended. */
     public boolean isReadable()
     {
-        return closed || cursor < index.tailVolatile() || index.isEnded();
+        return closed || cursor < index.tailVolatile() || index.isEndedFor(run);
     }
 
     /**

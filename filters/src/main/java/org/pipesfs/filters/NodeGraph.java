@@ -66,7 +66,7 @@ public final class NodeGraph implements FrameSink
     {
         this.data = data;
         this.written = data.companion(Math.max(DataBuffer.MIN_CAPACITY, data.capacity() / 4));
-        this.inlet = new WriteInlet(INLET_CAPACITY, () -> livenessChanged = true);
+        this.inlet = new WriteInlet(INLET_CAPACITY, this::settleLiveness, () -> livenessChanged = true);
         this.policy = policy;
         this.indexEntries = indexEntries;
         this.root = new Node(1, "", null, null, data.newIndexBuffer(indexEntries, policy), true);
@@ -363,7 +363,9 @@ public final class NodeGraph implements FrameSink
     }
 
     /**
-     * Ends the streams nothing feeds any more and restarts those fed again (SPEC §3): the root
+     * Ends the streams nothing feeds any more and restarts those fed again (SPEC §3). Runs on the
+     * producer after writers are released, and on the opening thread when a writer opens, so
+     * a reader that opens next already sees the new run. The root
      * while its source runs, a filter while its parent lives, any node while it has a writer or
      * a live linked source, and a user node until its first writer has come and gone.
      */
@@ -404,12 +406,28 @@ public final class NodeGraph implements FrameSink
                 {
                     node.output().restart();
                 }
+                else if (fedOnlyByWrites(node))
+                {
+                    node.output().endRun(); // like a FIFO: a reader opening now waits for the next writer
+                }
                 else
                 {
                     node.output().end();
                 }
             }
         }
+    }
+
+    private static boolean fedOnlyByWrites(final Node node)
+    {
+        for (Node up = node; !up.isRoot(); up = up.parent())
+        {
+            if (up.isUserNode())
+            {
+                return up.links.isEmpty();
+            }
+        }
+        return false;
     }
 
     private boolean isLive(final Node node, final java.util.Set<Node> live)

@@ -46,14 +46,20 @@ public final class WriteInlet
     /** Producer position at which each closing slot's last message has been written, or -1. */
     private final long[] closedAt = new long[MAX_WRITERS];
     private final Doorbell bell = new Doorbell();
-    private final Runnable onWritersChanged;
+    private final Runnable onOpened;
+    private final Runnable onReleased;
     private volatile int closing;
 
-    WriteInlet(final int capacity, final Runnable onWritersChanged)
+    /**
+     * @param onOpened runs on the opening thread after a writer registers.
+     * @param onReleased runs on the producer after a closed writer is released.
+     */
+    WriteInlet(final int capacity, final Runnable onOpened, final Runnable onReleased)
     {
         this.ring = new ManyToOneRingBuffer(new UnsafeBuffer(
             ByteBuffer.allocateDirect(capacity + RingBufferDescriptor.TRAILER_LENGTH)));
-        this.onWritersChanged = onWritersChanged;
+        this.onOpened = onOpened;
+        this.onReleased = onReleased;
         java.util.Arrays.fill(closedAt, -1);
     }
 
@@ -75,7 +81,7 @@ public final class WriteInlet
             if (writers.get(slot) == null && writers.compareAndSet(slot, null, node))
             {
                 node.writerOpened();
-                onWritersChanged.run();
+                onOpened.run();
                 return slot;
             }
         }
@@ -163,7 +169,7 @@ public final class WriteInlet
                     closedAt[slot] = -1;
                     closing--;
                     writers.getAndSet(slot, null).writerClosed();
-                    onWritersChanged.run();
+                    onReleased.run();
                 }
             }
         }

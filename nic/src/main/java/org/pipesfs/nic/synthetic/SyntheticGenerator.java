@@ -170,10 +170,16 @@ public final class SyntheticGenerator
         at = put(b, at, TrafficModel.END_OF_HEADERS);
         if (hasBody)
         {
+            // A body ends its last line, as text files do, so `grep` on a stream of payloads
+            // sees the next request line on a line of its own.
             final byte[] html = TrafficModel.HTML;
-            for (int i = 0; i < c.bodyLength; i++)
+            for (int i = 0; i < c.bodyLength - 1; i++)
             {
                 b.putByte(at++, html[i % html.length]);
+            }
+            if (c.bodyLength > 0)
+            {
+                b.putByte(at++, (byte)'\n');
             }
         }
         return at - start;

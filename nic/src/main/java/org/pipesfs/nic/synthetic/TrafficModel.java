@@ -43,7 +43,7 @@ final class TrafficModel
     static final byte[] SERVER_HEADERS = ascii("\r\nServer: pipesfs-synth\r\nContent-Type: text/html");
     static final byte[] CRLF = ascii("\r\n");
     static final byte[] END_OF_HEADERS = ascii("\r\n\r\n");
-    static final byte[] FORM_BODY = ascii("user=alice&item=1234&qty=2&note=pipes+and+filters");
+    static final byte[] FORM_BODY = ascii("user=alice&item=1234&qty=2&note=pipes+and+filters\n");
     static final byte[] HTML = ascii(
         "<html><head><title>PipesFS synthetic page</title></head><body><p>Packets as files, filters as "
         + "directories. Every byte here was generated deterministically from the seed.</p></body></html>\n");
