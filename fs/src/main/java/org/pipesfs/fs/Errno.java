@@ -20,7 +20,6 @@ final class Errno
     static final int ENAMETOOLONG = 36;
     static final int ENOTEMPTY = 39;
     static final int ELOOP = 40;
-    static final int EOPNOTSUPP = 95;
 
     private Errno()
     {

@@ -5,6 +5,7 @@ import org.junit.jupiter.api.Test;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -194,5 +195,67 @@ class WriteMountTest
         {
             Shell.run(10, "rm -rf " + work);
         }
+    }
+
+    /**
+     * A writer blocked because the one reader of its node never reads: Ctrl-C ends its write,
+     * its slot is released, and killing the stalled reader lets the next writer through.
+     */
+    @Test
+    void aBlockedWriterDiesOnSigintAndAKilledReaderReleasesTheNext() throws Exception
+    {
+        try (FuseMount mount = FuseMount.start("--bare", "--paused"))
+        {
+            Files.createDirectory(mount.path("u"));
+            // Opens u/all, reads nothing, sleeps: the ring fills, then the inlet, then writes wait.
+            final Process stalled = new ProcessBuilder("python3", "-c",
+                "import os, sys, time; r = os.open(sys.argv[1], os.O_RDONLY); print('open', flush=True); time.sleep(120)",
+                mount.path("u/all").toString()).start();
+            final Process writer = new ProcessBuilder("env", "--default-signal=INT", "bash", "-c",
+                "yes 0123456789abcdef > " + mount.path("u/all")).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+            try
+            {
+                assertThat(new String(stalled.getInputStream().readNBytes(5))).isEqualTo("open\n");
+                long out = -1;
+                long now = mount.stat("u", "elements_in");
+                while (now != out) // until the writer no longer gets anything in
+                {
+                    out = now;
+                    Thread.sleep(300);
+                    now = mount.stat("u", "elements_in");
+                }
+                // 8 KiB writes: the written buffer (16 MiB here) and the 2 MiB inlet fill, then write() waits
+                assertThat(now).as("elements taken before the writer blocked").isGreaterThan(2_000);
+                assertThat(mount.stat("u", "writers")).isEqualTo(1);
+                assertThat(writer.isAlive()).as("writer blocked in write()").isTrue();
+                Shell.signal(writer.descendants().findFirst().map(ProcessHandle::pid).orElse(writer.pid()), "INT");
+                assertThat(writer.waitFor(5, TimeUnit.SECONDS)).as("writer ended after SIGINT").isTrue();
+                Thread.sleep(200);
+                assertThat(mount.stat("u", "writers")).as("what it wrote is still waiting for the reader").isEqualTo(1);
+
+                stalled.destroyForcibly().waitFor();
+                awaitStat(mount, "u", "readers", 0);
+                awaitStat(mount, "u", "writers", 0);
+                final Shell.Result next = Shell.run(30, "head -c 10000000 /dev/zero > " + mount.path("u/all") + " && echo ok");
+                assertThat(next.out()).isEqualTo("ok\n");
+                awaitStat(mount, "u", "writers", 0);
+            }
+            finally
+            {
+                Shell.kill(writer);
+                Shell.kill(stalled);
+            }
+        }
+    }
+
+    private static void awaitStat(final FuseMount mount, final String node, final String key, final long value) throws Exception
+    {
+        long now = mount.stat(node, key);
+        for (int i = 0; i < 250 && now != value; i++)
+        {
+            Thread.sleep(20);
+            now = mount.stat(node, key);
+        }
+        assertThat(now).as("%s of %s", key, node).isEqualTo(value);
     }
 }
