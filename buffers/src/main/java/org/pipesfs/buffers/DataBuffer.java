@@ -72,10 +72,24 @@ public final class DataBuffer implements AutoCloseable
     /** The companion's sequences start here, so they never equal a source sequence. */
     private static final long COMPANION_SEQUENCE_BASE = 1L << 62;
 
+    /**
+     * Records that something other than an index entry still points at: elements a filter holds
+     * back (early TCP segments). The lossless policy keeps them in place.
+     */
+    @FunctionalInterface
+    public interface Pins
+    {
+        /** Lowest position in buffer {@code bufferId} still held, or {@code none}. Producer thread. */
+        long lowestPinned(int bufferId, long none);
+    }
+
+    private static final Pins NO_PINS = (bufferId, none) -> none;
+
     /** What the buffers of one mount share: their index rings, their buffers, one space doorbell. */
     static final class Registry
     {
         final DataBuffer[] buffers = new DataBuffer[2];
+        volatile Pins pins = NO_PINS;
         final Doorbell spaceBell = new Doorbell();
         volatile IndexBuffer[] indexes = NO_INDEXES;
         volatile long lastReaderOpenedNs;
@@ -152,6 +166,18 @@ public final class DataBuffer implements AutoCloseable
     public void whileWaiting(final Runnable action)
     {
         whileWaiting = action;
+    }
+
+    /** Declares what holds records of this mount's buffers besides index entries. */
+    public void pins(final Pins pins)
+    {
+        registry.pins = pins;
+    }
+
+    /** Position the next record will start at, or later. Producer thread. */
+    public long tail()
+    {
+        return tail;
     }
 
     public int capacity()
@@ -450,7 +476,7 @@ public final class DataBuffer implements AutoCloseable
 
     private long lowestNeededPosition(final long start)
     {
-        long lowest = start;
+        long lowest = registry.pins.lowestPinned(id, start);
         for (final IndexBuffer index : registry.indexes)
         {
             lowest = Math.min(lowest, index.lowestNeededDataPosition(id, start));

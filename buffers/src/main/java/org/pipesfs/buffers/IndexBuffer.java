@@ -60,8 +60,11 @@ public final class IndexBuffer implements AutoCloseable
     private static final IndexBuffer[] NO_TARGETS = new IndexBuffer[0];
 
     private final DataBuffer data;
-    private final ByteBuffer memory;
-    private final UnsafeBuffer entries;
+    /** Allocated when the first reader opens (or the first entry is appended): most rings never are. */
+    private volatile ByteBuffer memory;
+    private volatile UnsafeBuffer entries;
+    /** Entries may point at data positions out of order (reassembled streams): scan them all. */
+    private volatile boolean unordered;
     private final int capacity;
     private final int mask;
     private final int tailIntentOffset;
@@ -95,8 +98,6 @@ public final class IndexBuffer implements AutoCloseable
         this.mask = capacity - 1;
         this.tailIntentOffset = capacity * ENTRY_LENGTH;
         this.tailOffset = tailIntentOffset + PADDED_COUNTER;
-        this.memory = ByteBuffer.allocateDirect(tailOffset + PADDED_COUNTER);
-        this.entries = new UnsafeBuffer(memory);
         this.limit = policy == BufferPolicy.LOSSY ? Long.MAX_VALUE : capacity;
     }
 
@@ -143,18 +144,42 @@ public final class IndexBuffer implements AutoCloseable
         final int viewLength,
         final int classTag)
     {
+        if (dataSequence == lastSequence[bufferId])
+        {
+            return !closed;
+        }
+        return appendPiece(bufferId, dataPosition, dataSequence, viewOffset, viewLength, classTag);
+    }
+
+    /**
+     * Appends an entry even if the previous one points at the same record: a piece of a record
+     * (a reassembled stream delivers one segment's bytes in several pieces), not a duplicate.
+     */
+    public boolean appendPiece(
+        final int bufferId,
+        final long dataPosition,
+        final long dataSequence,
+        final int viewOffset,
+        final int viewLength,
+        final int classTag)
+    {
         if (closed)
         {
             return false;
-        }
-        if (dataSequence == lastSequence[bufferId])
-        {
-            return true;
         }
         final long index = tail;
         if (index >= limit && !awaitSpace(index))
         {
             return false;
+        }
+        UnsafeBuffer entries = this.entries;
+        if (entries == null)
+        {
+            entries = allocate();
+            if (entries == null)
+            {
+                return false;
+            }
         }
         final int offset = (int)(index & mask) * ENTRY_LENGTH;
         if (policy == BufferPolicy.LOSSY)
@@ -177,9 +202,29 @@ public final class IndexBuffer implements AutoCloseable
         final IndexBuffer[] spliced = targets;
         for (final IndexBuffer target : spliced)
         {
-            target.append(bufferId, dataPosition, dataSequence, viewOffset, viewLength, classTag);
+            target.appendPiece(bufferId, dataPosition, dataSequence, viewOffset, viewLength, classTag);
         }
         return true;
+    }
+
+    /**
+     * Declares that entries may be appended out of data-position order (a reassembled stream
+     * releases held segments late). The lossless policy then scans every unread entry.
+     */
+    public void markUnordered()
+    {
+        unordered = true;
+    }
+
+    /** The ring's memory, allocated now if it was not yet; null once freed. */
+    private synchronized UnsafeBuffer allocate()
+    {
+        if (entries == null && !freed)
+        {
+            memory = ByteBuffer.allocateDirect(tailOffset + PADDED_COUNTER);
+            entries = new UnsafeBuffer(memory);
+        }
+        return entries;
     }
 
     /** Feeds every entry appended from now on into {@code target} too (fan-in at the target). */
@@ -279,7 +324,10 @@ public final class IndexBuffer implements AutoCloseable
             }
             freed = true;
         }
-        org.agrona.BufferUtil.free(memory);
+        if (memory != null)
+        {
+            org.agrona.BufferUtil.free(memory);
+        }
         return true;
     }
 
@@ -292,6 +340,7 @@ public final class IndexBuffer implements AutoCloseable
             {
                 return IndexReader.closedReader(this);
             }
+            allocate();
             final IndexReader reader = new IndexReader(this, tailVolatile(), runForNewReader());
             readers = CopyOnWrite.with(readers, reader);
             data.readerOpened();
@@ -351,7 +400,8 @@ public final class IndexBuffer implements AutoCloseable
 
     long tailVolatile()
     {
-        return entries.getLongVolatile(tailOffset);
+        final UnsafeBuffer e = entries;
+        return e == null ? 0 : e.getLongVolatile(tailOffset);
     }
 
     /** Lowest entry index a lossy reader may still trust; everything below may be torn. */
@@ -362,7 +412,8 @@ public final class IndexBuffer implements AutoCloseable
             return Long.MIN_VALUE;
         }
         VarHandle.loadLoadFence();
-        return entries.getLongVolatile(tailIntentOffset) - capacity;
+        final UnsafeBuffer e = entries;
+        return e == null ? Long.MIN_VALUE : e.getLongVolatile(tailIntentOffset) - capacity;
     }
 
     UnsafeBuffer entries()
@@ -389,6 +440,8 @@ public final class IndexBuffer implements AutoCloseable
     {
         long lowest = none;
         final long oldest = tail - capacity;
+        final UnsafeBuffer entries = this.entries;
+        final boolean scanAll = unordered;
         for (final IndexReader reader : readers)
         {
             for (long cursor = Math.max(reader.cursor(), oldest); cursor < tail; cursor++)
@@ -397,7 +450,10 @@ public final class IndexBuffer implements AutoCloseable
                 if (entries.getInt(entry + DATA_BUFFER_OFFSET) == bufferId)
                 {
                     lowest = Math.min(lowest, entries.getLong(entry + DATA_POSITION_OFFSET));
-                    break;
+                    if (!scanAll)
+                    {
+                        break;
+                    }
                 }
             }
         }

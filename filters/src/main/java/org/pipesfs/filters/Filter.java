@@ -45,4 +45,48 @@ public interface Filter
         /** Whether {@code name} is one of this classifier's class names. */
         boolean isClass(String name);
     }
+
+    /**
+     * A filter that reshapes its input rather than passing or dropping it: it may hold elements
+     * back, trim them, reorder them, or build new ones ({@code stream}, {@code defrag}). It
+     * keeps state, on the producer thread only, and emits through an {@link Emitter}.
+     */
+    interface Transform extends Filter
+    {
+        /** Takes one element its node was offered (decoded in {@code packet}) and emits what it yields now. */
+        void transform(PacketView packet, int bufferId, long position, long sequence, int offset, int length, Emitter out);
+
+        /**
+         * Lowest position in data buffer {@code bufferId} that held elements still point at,
+         * or {@code none}: the lossless policy keeps that data in place.
+         */
+        long lowestHeld(int bufferId, long none);
+
+        /** Gives up holding anything that points below {@code position} in that buffer, emitting what it can. */
+        void releaseBefore(int bufferId, long position, Emitter out);
+
+        /** True while something is held. */
+        boolean holds();
+    }
+
+    /** Where a {@link Transform} sends what its node yields. */
+    interface Emitter
+    {
+        /**
+         * One element: bytes {@code [offset, offset + length)} of the record at {@code position} in
+         * data buffer {@code bufferId}.
+         *
+         * @param className the class node it goes to as well, or null.
+         * @param flow      for a payload piece of a reassembled flow, the flow's id; else -1.
+         */
+        void emitPiece(int bufferId, long position, long sequence, int offset, int length, String className, long flow);
+
+        /**
+         * A new whole element the transform built (a reassembled datagram): copied into the
+         * written-elements buffer, then passed on like any element.
+         *
+         * @return false if there was no room for it without waiting (it is dropped).
+         */
+        boolean emitNew(org.agrona.DirectBuffer source, int offset, int length, long timestampNs, int linkType);
+    }
 }

@@ -40,6 +40,7 @@ public final class Filters
             case "inspect" -> { return new Protocol(name, View.FRAME, Protocol.ALL, 0, null); }
             case "http" -> { return new HttpClassifier(); }
             case "dns" -> { return new DnsClassifier(); }
+            case "stream" -> { return new StreamReassembler(); }
             case "query", "response" -> { return null; }
             default -> { }
         }

@@ -36,6 +36,11 @@ public final class HttpClassifier implements Filter.Classifier
         return View.PAYLOAD;
     }
 
+    /** Flows remembered under {@code stream}: the class of each one's current message. */
+    private static final int FLOW_SLOTS = 1 << 14;
+    private long[] flowIds;
+    private String[] flowClasses;
+
     public boolean accept(final PacketView packet)
     {
         return classify(packet) != null;
@@ -47,6 +52,32 @@ public final class HttpClassifier implements Filter.Classifier
         {
             return null;
         }
+        final String className = messageStart(packet);
+        final long flow = packet.flow();
+        if (flow < 0)
+        {
+            return className;
+        }
+        // Under stream: a piece that does not start a message continues the flow's last one,
+        // so a request split over segments stays whole in its class.
+        if (flowClasses == null)
+        {
+            flowIds = new long[FLOW_SLOTS];
+            flowClasses = new String[FLOW_SLOTS];
+            java.util.Arrays.fill(flowIds, -1);
+        }
+        final int slot = (int)(flow & (FLOW_SLOTS - 1));
+        if (className != null)
+        {
+            flowIds[slot] = flow;
+            flowClasses[slot] = className;
+            return className;
+        }
+        return flowIds[slot] == flow ? flowClasses[slot] : null;
+    }
+
+    private static String messageStart(final PacketView packet)
+    {
         final int payload = packet.payloadOffset();
         if (startsWith(packet, payload, HTTP_VERSION))
         {

@@ -218,7 +218,13 @@ public final class Node
      */
     boolean keep(final int bufferId, final long sequence, final int viewLength)
     {
-        if (sequence == lastSequence[bufferId])
+        return keep(bufferId, sequence, viewLength, true);
+    }
+
+    /** {@link #keep}; a piece of a record ({@code dedupe} false) is never a second path's copy. */
+    boolean keep(final int bufferId, final long sequence, final int viewLength, final boolean dedupe)
+    {
+        if (dedupe && sequence == lastSequence[bufferId])
         {
             return false;
         }

@@ -47,7 +47,7 @@ public final class NodeGraph implements FrameSink
     private final int indexEntries;
     private final Object lock = new Object();
     private final Node root;
-    private final PacketView packet = new PacketView();
+    private PacketView packet = new PacketView();
     private long nextId = 2;
     /** Rings of removed nodes, freed by the producer once their readers are gone. */
     private final java.util.concurrent.ConcurrentLinkedQueue<IndexBuffer> retired = new java.util.concurrent.ConcurrentLinkedQueue<>();
@@ -57,8 +57,19 @@ public final class NodeGraph implements FrameSink
     private volatile boolean sourceEnded;
     /** Writers or structure changed: the producer re-decides which streams have ended. */
     private volatile boolean livenessChanged;
+    /** Nodes running a {@link Filter.Transform}: their held elements pin data. */
+    private volatile Node[] transformNodes = Node.NONE;
+    private final TransformOutput transformOutput = new TransformOutput();
     // producer-owned
     private int bufferId = DataBuffer.SOURCE;
+    /** Added to a view's offsets: the decoded view starts this far into the record's frame. */
+    private int baseShift;
+    /** Elements now flowing are pieces of records: a repeated record sequence is no duplicate. */
+    private boolean pieces;
+    private Node emitNode;
+    private int viewDepth;
+    private final PacketView[] views = {new PacketView(), new PacketView(), new PacketView(), new PacketView()};
+    private long frames;
     private long ringBudget;
     private boolean servicing;
 
@@ -70,7 +81,8 @@ public final class NodeGraph implements FrameSink
         this.policy = policy;
         this.indexEntries = indexEntries;
         this.root = new Node(1, "", null, null, data.newIndexBuffer(indexEntries, policy), true);
-        data.whileWaiting(this::serviceWrites);
+        data.whileWaiting(this::producerWaiting);
+        data.pins(this::lowestHeld);
     }
 
     /** Where writers of pipe files hand their elements to the producer. */
@@ -114,6 +126,10 @@ public final class NodeGraph implements FrameSink
         {
             return false;
         }
+        if ((++frames & 1023) == 0 && transformNodes.length > 0)
+        {
+            releaseOldHolds(false);
+        }
         packet.decode(data.buffer(), data.frameOffset(position), capturedLength, data.linkType(position),
             PacketView.TRANSPARENT).originalLength(data.originalLength(position));
         root.countIn();
@@ -139,6 +155,20 @@ public final class NodeGraph implements FrameSink
             {
                 return;
             }
+        }
+        else if (filter instanceof Filter.Transform transform)
+        {
+            final Node outer = emitNode;
+            emitNode = node;
+            try
+            {
+                transform.transform(packet, bufferId, position, sequence, inOffset, inLength, transformOutput);
+            }
+            finally
+            {
+                emitNode = outer;
+            }
+            return;
         }
         else if (filter instanceof Filter.Classifier classifier)
         {
@@ -178,19 +208,30 @@ public final class NodeGraph implements FrameSink
                 case PAYLOAD -> { offset = packet.payloadOffset(); length = packet.payloadLength(); }
                 default -> { }
             }
-            if (offset < 0)
+            if (offset < 0 || filter.view() == Filter.View.INHERIT)
             {
                 offset = inOffset;
                 length = inLength;
             }
+            else
+            {
+                offset += baseShift;
+            }
         }
-        if (!node.keep(bufferId, sequence, Math.max(0, length)))
+        if (!node.keep(bufferId, sequence, Math.max(0, length), !pieces))
         {
             return; // reached through a second path: already there
         }
         if (node.output().readerCount() > 0)
         {
-            node.output().append(bufferId, position, sequence, offset, Math.max(0, length), 0);
+            if (pieces)
+            {
+                node.output().appendPiece(bufferId, position, sequence, offset, Math.max(0, length), 0);
+            }
+            else
+            {
+                node.output().append(bufferId, position, sequence, offset, Math.max(0, length), 0);
+            }
         }
         if (className == null)
         {
@@ -255,6 +296,163 @@ public final class NodeGraph implements FrameSink
             }
             serviceWrites();
             java.util.concurrent.locks.LockSupport.parkNanos(ROOM_WAIT_NS);
+        }
+    }
+
+    /** While the producer waits for space: inject writes, and stop holding elements that pin it. */
+    private void producerWaiting()
+    {
+        serviceWrites();
+        if (transformNodes.length > 0)
+        {
+            releaseOldHolds(true);
+        }
+    }
+
+    // ---- transforms (stream, defrag), on the producer thread ----------------------------------
+
+    /** What every transform holds back, for the lossless accounting of {@code bufferId}. */
+    private long lowestHeld(final int forBuffer, final long none)
+    {
+        long lowest = none;
+        for (final Node node : transformNodes)
+        {
+            if (node.filter() instanceof Filter.Transform transform)
+            {
+                lowest = Math.min(lowest, transform.lowestHeld(forBuffer, none));
+            }
+        }
+        return lowest;
+    }
+
+    /**
+     * Held elements must not pin a data buffer for ever: those older than half a buffer (all of
+     * them, when the producer is waiting) are released, skipping the gaps before them.
+     */
+    private void releaseOldHolds(final boolean waiting)
+    {
+        for (final Node node : transformNodes)
+        {
+            if (node.filter() instanceof Filter.Transform transform && transform.holds())
+            {
+                final Node outer = emitNode;
+                emitNode = node;
+                try
+                {
+                    for (final DataBuffer buffer : new DataBuffer[] {data, written})
+                    {
+                        final long before = buffer.tail() - (waiting ? 0 : buffer.capacity() / 2);
+                        transform.releaseBefore(buffer.id(), before, transformOutput);
+                    }
+                }
+                finally
+                {
+                    emitNode = outer;
+                }
+            }
+        }
+    }
+
+    /** The {@link Filter.Emitter} of whichever transform node is running ({@link #emitNode}). */
+    private final class TransformOutput implements Filter.Emitter
+    {
+        public void emitPiece(
+            final int pieceBuffer,
+            final long position,
+            final long sequence,
+            final int offset,
+            final int length,
+            final String className,
+            final long flow)
+        {
+            final DataBuffer buffer = pieceBuffer == DataBuffer.WRITTEN ? written : data;
+            final PacketView view = views[viewDepth];
+            view.decode(buffer.buffer(), buffer.frameOffset(position) + offset, length, PacketView.LINKTYPE_USER0,
+                PacketView.TRANSPARENT).flow(flow);
+            passOn(view, pieceBuffer, position, sequence, offset, length, className, true);
+        }
+
+        public boolean emitNew(
+            final org.agrona.DirectBuffer source, final int offset, final int length, final long timestampNs, final int linkType)
+        {
+            if (length > DataBuffer.MAX_FRAME_LENGTH || !written.hasRoom(length))
+            {
+                return false;
+            }
+            final long position = written.claim(length);
+            if (position < 0)
+            {
+                return false;
+            }
+            written.buffer().putBytes(written.frameOffset(position), source, offset, length);
+            final long sequence = written.commit(position, length, length, timestampNs, linkType);
+            final PacketView view = views[viewDepth];
+            view.decode(written.buffer(), written.frameOffset(position), length, linkType, PacketView.TRANSPARENT);
+            passOn(view, DataBuffer.WRITTEN, position, sequence, 0, length, null, false);
+            return true;
+        }
+
+        /** Appends the element to the transform node's ring and offers it on, as if it had arrived decoded in {@code view}. */
+        private void passOn(
+            final PacketView view,
+            final int elementBuffer,
+            final long position,
+            final long sequence,
+            final int offset,
+            final int length,
+            final String className,
+            final boolean piece)
+        {
+            final Node node = emitNode;
+            final PacketView outerPacket = packet;
+            final int outerBuffer = bufferId;
+            final int outerShift = baseShift;
+            final boolean outerPieces = pieces;
+            packet = view;
+            bufferId = elementBuffer;
+            baseShift = piece ? offset : 0;
+            pieces = piece;
+            viewDepth++;
+            ringBudget--;
+            try
+            {
+                node.keep(elementBuffer, sequence, length, false);
+                if (node.output().readerCount() > 0)
+                {
+                    node.output().appendPiece(elementBuffer, position, sequence, offset, length, 0);
+                }
+                if (className != null && node.filter() instanceof Filter.Classifier classifier)
+                {
+                    ensureClass(node, classifier, className);
+                }
+                for (final Node child : node.children())
+                {
+                    if (child.isClassOf(node))
+                    {
+                        if (child.name().equals(className))
+                        {
+                            child.countIn();
+                            accepted(child, null, null, position, sequence, offset, length);
+                        }
+                    }
+                    else if (!child.isUserNode())
+                    {
+                        offer(child, position, sequence, offset, length);
+                    }
+                }
+                for (final Node target : node.linkTargets())
+                {
+                    offer(target, position, sequence, offset, length);
+                }
+            }
+            finally
+            {
+                viewDepth--;
+                packet = outerPacket;
+                bufferId = outerBuffer;
+                baseShift = outerShift;
+                pieces = outerPieces;
+            }
         }
     }
 
@@ -611,6 +809,10 @@ public final class NodeGraph implements FrameSink
             detachLinks(node);
             node.output().close();
             retired.add(node.output());
+            if (node.filter() instanceof Filter.Transform)
+            {
+                transformNodes = org.pipesfs.buffers.CopyOnWrite.without(transformNodes, node);
+            }
             livenessChanged = true;
             if (ended)
             {
@@ -678,6 +880,7 @@ public final class NodeGraph implements FrameSink
             oldParent.removeChild(node);
             node.rename(newName, newParent, newFilter);
             newParent.addChild(node);
+            noteTransforms(node);
             livenessChanged = true;
         }
     }
@@ -790,7 +993,38 @@ public final class NodeGraph implements FrameSink
         }
         livenessChanged = true;
         parent.addChild(node);
+        noteTransforms(node);
         return node;
+    }
+
+    /**
+     * Keeps {@link #transformNodes} current and marks rings fed by a transform as unordered
+     * (their entries can point back into the data buffer). Under the lock.
+     */
+    private void noteTransforms(final Node node)
+    {
+        final boolean transform = node.filter() instanceof Filter.Transform;
+        final boolean listed = java.util.Arrays.asList(transformNodes).contains(node);
+        if (transform && !listed)
+        {
+            transformNodes = org.pipesfs.buffers.CopyOnWrite.with(transformNodes, node);
+        }
+        else if (!transform && listed)
+        {
+            transformNodes = org.pipesfs.buffers.CopyOnWrite.without(transformNodes, node);
+        }
+        for (Node up = node; up != null; up = up.parent())
+        {
+            if (up.filter() instanceof Filter.Transform)
+            {
+                node.output().markUnordered();
+                break;
+            }
+        }
+        for (final Node child : node.children())
+        {
+            noteTransforms(child);
+        }
     }
 
     /** True if data can already flow from {@code from} to {@code to} (so to → from would loop). */

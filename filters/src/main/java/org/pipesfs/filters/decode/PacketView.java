@@ -74,6 +74,7 @@ public final class PacketView
     private int icmpType;
     private int payload;
     private int payloadEnd;
+    private long flow = -1;
 
     /** Decodes the frame at {@code buffer[base, base + length)}. */
     public PacketView decode(final DirectBuffer buffer, final int base, final int length, final int linkType, final int vlanMode)
@@ -101,6 +102,7 @@ public final class PacketView
         icmpType = -1;
         payload = -1;
         payloadEnd = -1;
+        flow = -1;
         decodeLink(vlanMode);
         return this;
     }
@@ -504,13 +506,28 @@ public final class PacketView
         return icmpType;
     }
 
-    /** Offset of the application payload (after TCP/UDP headers), or -1. */
     /** True for a written element that is all payload ({@link #LINKTYPE_USER0}). */
     public boolean isPayloadOnly()
     {
         return linkType == LINKTYPE_USER0;
     }
 
+    /**
+     * The reassembled flow a payload-only element belongs to ({@code stream} sets it), or -1:
+     * lets a classifier under {@code stream} carry a request on across segments.
+     */
+    public long flow()
+    {
+        return flow;
+    }
+
+    public PacketView flow(final long flowId)
+    {
+        flow = flowId;
+        return this;
+    }
+
+    /** Offset of the application payload (after TCP/UDP headers), or -1. */
     public int payloadOffset()
     {
         return payload;

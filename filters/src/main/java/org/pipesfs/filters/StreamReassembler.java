@@ -1,0 +1,543 @@
+package org.pipesfs.filters;
+
+import org.pipesfs.filters.decode.PacketView;
+
+import java.util.regex.Pattern;
+
+/**
+ * {@code stream}: per-flow, in-order TCP payload bytes, reassembled without copying (the Beltway
+ * idea). The payload stays where it lies in its data-buffer slot; this filter only decides which
+ * bytes of which slot come next and emits index entries for them, trimmed to the bytes not yet
+ * delivered. Segments that arrive early are held as pieces (slot, offset, length) until the gap
+ * before them fills. Each byte position is delivered from the first copy that arrived (as
+ * tcpflow and Wireshark do): a later, overlapping copy is cut down to the bytes nobody has yet.
+ * Sequence numbers compare modulo 2^32, so wraparound is just arithmetic.
+ *
+ * <p>Each direction of a connection is one flow, with a class node named
+ * {@code SRC_IP.SPORT-DST_IP.DPORT} (the tcpflow convention, without zero padding). A SYN sets
+ * the first sequence number; a flow first seen mid-connection starts at its first segment.
+ *
+ * <pre>
+ * State, all in preallocated arrays (no per-packet allocation):
+ *   flow table, open addressing, linear probing, {@link #MAX_FLOWS} slots
+ *     key: IP version, source and destination address (2 longs each), ports
+ *     next expected sequence, FIN sequence, flags, last activity, held-piece list head/count
+ *   piece pool, {@link #MAX_PIECES} pieces, each: tcp sequence, length, buffer id,
+ *     record position and sequence, offset of its first byte in the frame, next piece
+ * </pre>
+ *
+ * Bounds: at most {@link #MAX_PIECES_PER_FLOW} pieces wait per flow and {@link #MAX_PIECES} in
+ * all; a flow that needs more gives up its oldest gap (the missing bytes are skipped and counted
+ * in {@link #gapBytes()}). A flow idle for {@link #IDLE_SEGMENTS} segments, or pushed out when
+ * the table is full, is flushed the same way. A RST, or both FIN-delivered, frees the flow.
+ *
+ * <p>Thread rules: the producer thread only, like every filter.
+ */
+public final class StreamReassembler implements Filter.Transform, Filter.Classifier
+{
+    public static final int MAX_FLOWS = 1 << 16;
+    public static final int MAX_PIECES = 1 << 16;
+    public static final int MAX_PIECES_PER_FLOW = 512;
+    /** Class directories made per stream node at most; later flows still reach {@code stream/all}. */
+    public static final int MAX_CLASSES = 4096;
+    static final long IDLE_SEGMENTS = 1L << 20;
+    private static final int MASK = MAX_FLOWS - 1;
+    private static final int FULL = MAX_FLOWS * 3 / 4;
+    private static final int SYNCED = 1;
+    private static final int FIN_SEEN = 2;
+    private static final int NONE = -1;
+    private static final Pattern FLOW_NAME = Pattern.compile("[0-9a-fA-F.:]+\\.\\d{1,5}-[0-9a-fA-F.:]+\\.\\d{1,5}");
+
+    // flow table
+    private final byte[] version = new byte[MAX_FLOWS];
+    private final long[] srcHi = new long[MAX_FLOWS];
+    private final long[] srcLo = new long[MAX_FLOWS];
+    private final long[] dstHi = new long[MAX_FLOWS];
+    private final long[] dstLo = new long[MAX_FLOWS];
+    private final int[] ports = new int[MAX_FLOWS];
+    private final int[] nextSeq = new int[MAX_FLOWS];
+    private final int[] finSeq = new int[MAX_FLOWS];
+    private final int[] flags = new int[MAX_FLOWS];
+    private final long[] lastActive = new long[MAX_FLOWS];
+    private final long[] flowId = new long[MAX_FLOWS];
+    private final String[] className = new String[MAX_FLOWS];
+    private final int[] heldHead = new int[MAX_FLOWS];
+    private final int[] heldCount = new int[MAX_FLOWS];
+    private int flows;
+
+    // piece pool
+    private final int[] pieceSeq = new int[MAX_PIECES];
+    private final int[] pieceLength = new int[MAX_PIECES];
+    private final byte[] pieceBuffer = new byte[MAX_PIECES];
+    private final long[] piecePosition = new long[MAX_PIECES];
+    private final long[] pieceRecord = new long[MAX_PIECES];
+    private final int[] pieceOffset = new int[MAX_PIECES];
+    private final int[] pieceNext = new int[MAX_PIECES];
+    private int freePiece;
+    private int heldPieces;
+
+    private long clock;
+    private long nextFlowId;
+    private int classes;
+    private long gapBytes;
+    private long duplicateBytes;
+    private int sweep;
+
+    public StreamReassembler()
+    {
+        for (int i = 0; i < MAX_PIECES; i++)
+        {
+            pieceNext[i] = i + 1 < MAX_PIECES ? i + 1 : NONE;
+        }
+        java.util.Arrays.fill(heldHead, NONE);
+    }
+
+    public String spec()
+    {
+        return "stream";
+    }
+
+    /** Not a pass/drop filter: {@link #transform} decides. */
+    public boolean accept(final PacketView packet)
+    {
+        return false;
+    }
+
+    public View view()
+    {
+        return View.PAYLOAD;
+    }
+
+    /** Payload bytes skipped because a gap never filled (limits, idle flows, RST). */
+    public long gapBytes()
+    {
+        return gapBytes;
+    }
+
+    /** Payload bytes dropped because they had been delivered already (retransmissions). */
+    public long duplicateBytes()
+    {
+        return duplicateBytes;
+    }
+
+    /** Flows being tracked now. */
+    public int flows()
+    {
+        return flows;
+    }
+
+    // ---- Classifier: one class per flow ---------------------------------------------------------
+
+    public String classify(final PacketView packet)
+    {
+        return null; // classes are named as pieces are emitted
+    }
+
+    public Filter classFilter(final String name)
+    {
+        return FlowFilter.parse(name);
+    }
+
+    public boolean isClass(final String name)
+    {
+        return FLOW_NAME.matcher(name).matches() && FlowFilter.parse(name) != null;
+    }
+
+    // ---- Transform --------------------------------------------------------------------------------
+
+    public void transform(
+        final PacketView packet,
+        final int bufferId,
+        final long position,
+        final long sequence,
+        final int offset,
+        final int length,
+        final Filter.Emitter out)
+    {
+        if (packet.protocol() != PacketView.PROTO_TCP || packet.transportOffset() < 0 || packet.payloadOffset() < 0)
+        {
+            return;
+        }
+        clock++;
+        final int slot = flowSlot(packet, out);
+        lastActive[slot] = clock;
+        final int tcp = packet.transportOffset();
+        final int seq = packet.buffer().getInt(packet.base() + tcp + 4, java.nio.ByteOrder.BIG_ENDIAN);
+        final int tcpFlags = packet.tcpFlags();
+        final boolean syn = (tcpFlags & 0x02) != 0;
+        if ((tcpFlags & 0x04) != 0) // RST: deliver what can be, forget the flow
+        {
+            flush(slot, out);
+            remove(slot);
+            return;
+        }
+        if ((flags[slot] & SYNCED) == 0)
+        {
+            nextSeq[slot] = syn ? seq + 1 : seq;
+            flags[slot] |= SYNCED;
+        }
+        final int dataSeq = syn ? seq + 1 : seq;
+        final int payloadLength = packet.payloadLength();
+        if (payloadLength > 0)
+        {
+            deliver(slot, dataSeq, payloadLength, bufferId, position, sequence, packet.payloadOffset(), out);
+        }
+        if ((tcpFlags & 0x01) != 0)
+        {
+            finSeq[slot] = dataSeq + payloadLength;
+            flags[slot] |= FIN_SEEN;
+        }
+        if ((flags[slot] & FIN_SEEN) != 0 && nextSeq[slot] == finSeq[slot] && heldCount[slot] == 0)
+        {
+            remove(slot);
+        }
+    }
+
+    public long lowestHeld(final int bufferId, final long none)
+    {
+        if (heldPieces == 0)
+        {
+            return none;
+        }
+        long lowest = none;
+        for (int slot = 0; slot < MAX_FLOWS; slot++)
+        {
+            for (int p = heldHead[slot]; p != NONE; p = pieceNext[p])
+            {
+                if (pieceBuffer[p] == bufferId)
+                {
+                    lowest = Math.min(lowest, piecePosition[p]);
+                }
+            }
+        }
+        return lowest;
+    }
+
+    public void releaseBefore(final int bufferId, final long position, final Filter.Emitter out)
+    {
+        if (heldPieces == 0)
+        {
+            return;
+        }
+        for (int slot = 0; slot < MAX_FLOWS; slot++)
+        {
+            for (int p = heldHead[slot]; p != NONE; p = pieceNext[p])
+            {
+                if (pieceBuffer[p] == bufferId && piecePosition[p] < position)
+                {
+                    flush(slot, out);
+                    break;
+                }
+            }
+        }
+    }
+
+    public boolean holds()
+    {
+        return heldPieces > 0;
+    }
+
+    // ---- reassembly -------------------------------------------------------------------------------
+
+    private void deliver(
+        final int slot,
+        final int start,
+        final int length,
+        final int bufferId,
+        final long position,
+        final long sequence,
+        final int offset,
+        final Filter.Emitter out)
+    {
+        final int behind = nextSeq[slot] - start;
+        if (behind >= length)
+        {
+            duplicateBytes += length;
+            return;
+        }
+        if (behind >= 0)
+        {
+            duplicateBytes += behind;
+            emit(slot, bufferId, position, sequence, offset + behind, length - behind, out);
+            nextSeq[slot] = start + length;
+            drain(slot, out);
+            return;
+        }
+        hold(slot, start, length, bufferId, position, sequence, offset, out);
+    }
+
+    /** Emits held pieces that the delivered bytes have reached, trimming what was delivered already. */
+    private void drain(final int slot, final Filter.Emitter out)
+    {
+        int p = heldHead[slot];
+        while (p != NONE && pieceSeq[p] - nextSeq[slot] <= 0)
+        {
+            final int behind = nextSeq[slot] - pieceSeq[p];
+            if (behind < pieceLength[p])
+            {
+                emit(slot, pieceBuffer[p], piecePosition[p], pieceRecord[p], pieceOffset[p] + behind,
+                    pieceLength[p] - behind, out);
+                nextSeq[slot] = pieceSeq[p] + pieceLength[p];
+            }
+            else
+            {
+                duplicateBytes += pieceLength[p];
+            }
+            final int next = pieceNext[p];
+            freePiece(p);
+            heldCount[slot]--;
+            p = next;
+        }
+        heldHead[slot] = p;
+    }
+
+    /**
+     * Holds an early segment: only the bytes no held piece covers yet (first copy wins), as
+     * pieces in sequence order.
+     */
+    private void hold(
+        final int slot,
+        final int start,
+        final int length,
+        final int bufferId,
+        final long position,
+        final long sequence,
+        final int offset,
+        final Filter.Emitter out)
+    {
+        int from = start;
+        final int end = start + length;
+        int previous = NONE;
+        int p = heldHead[slot];
+        while (end - from > 0)
+        {
+            // skip pieces that end before our start
+            while (p != NONE && pieceSeq[p] + pieceLength[p] - from <= 0)
+            {
+                previous = p;
+                p = pieceNext[p];
+            }
+            final int gapEnd = p == NONE ? end : (pieceSeq[p] - end < 0 ? pieceSeq[p] : end);
+            if (gapEnd - from > 0)
+            {
+                if (heldCount[slot] >= MAX_PIECES_PER_FLOW || freePiece == NONE)
+                {
+                    // Out of room: give up the oldest gap of this flow (or, holding nothing, the
+                    // gap before this segment), then take the segment anew.
+                    if (heldHead[slot] == NONE)
+                    {
+                        gapBytes += Integer.toUnsignedLong(from - nextSeq[slot]);
+                        nextSeq[slot] = from;
+                    }
+                    else
+                    {
+                        skipGap(slot, out);
+                    }
+                    deliver(slot, from, end - from, bufferId, position, sequence, offset + (from - start), out);
+                    return;
+                }
+                final int piece = newPiece(from, gapEnd - from, bufferId, position, sequence, offset + (from - start));
+                pieceNext[piece] = p;
+                if (previous == NONE)
+                {
+                    heldHead[slot] = piece;
+                }
+                else
+                {
+                    pieceNext[previous] = piece;
+                }
+                heldCount[slot]++;
+                previous = piece;
+            }
+            if (p == NONE || pieceSeq[p] - end >= 0)
+            {
+                return;
+            }
+            duplicateBytes += Math.min(end, pieceSeq[p] + pieceLength[p]) - Math.max(from, pieceSeq[p]);
+            from = pieceSeq[p] + pieceLength[p];
+            previous = p;
+            p = pieceNext[p];
+        }
+    }
+
+    /** Skips the missing bytes before the first held piece and delivers what follows. */
+    private void skipGap(final int slot, final Filter.Emitter out)
+    {
+        final int head = heldHead[slot];
+        if (head == NONE)
+        {
+            return;
+        }
+        gapBytes += Integer.toUnsignedLong(pieceSeq[head] - nextSeq[slot]);
+        nextSeq[slot] = pieceSeq[head];
+        drain(slot, out);
+    }
+
+    /** Delivers everything held for a flow, skipping the gaps between. */
+    private void flush(final int slot, final Filter.Emitter out)
+    {
+        while (heldHead[slot] != NONE)
+        {
+            skipGap(slot, out);
+        }
+    }
+
+    private void emit(
+        final int slot, final int bufferId, final long position, final long sequence, final int offset, final int length,
+        final Filter.Emitter out)
+    {
+        out.emitPiece(bufferId, position, sequence, offset, length, className[slot], flowId[slot]);
+    }
+
+    // ---- flow table -------------------------------------------------------------------------------
+
+    private int flowSlot(final PacketView packet, final Filter.Emitter out)
+    {
+        final org.agrona.DirectBuffer buffer = packet.buffer();
+        final int v = packet.ipVersion();
+        final int src = packet.base() + packet.sourceAddressOffset();
+        final int dst = packet.base() + packet.destinationAddressOffset();
+        final long sHi = v == 6 ? buffer.getLong(src) : 0;
+        final long sLo = v == 6 ? buffer.getLong(src + 8) : buffer.getInt(src) & 0xffffffffL;
+        final long dHi = v == 6 ? buffer.getLong(dst) : 0;
+        final long dLo = v == 6 ? buffer.getLong(dst + 8) : buffer.getInt(dst) & 0xffffffffL;
+        final int p = packet.sourcePort() << 16 | packet.destinationPort();
+        long h = sHi * 0x9E3779B97F4A7C15L ^ sLo * 0xC2B2AE3D27D4EB4FL ^ dHi * 0x165667B19E3779F9L
+            ^ dLo * 0xD6E8FEB86659FD93L ^ p * 0xFF51AFD7ED558CCDL ^ v;
+        h ^= h >>> 29;
+        int slot = (int)h & MASK;
+        while (version[slot] != 0)
+        {
+            if (version[slot] == v && srcLo[slot] == sLo && dstLo[slot] == dLo && ports[slot] == p
+                && srcHi[slot] == sHi && dstHi[slot] == dHi)
+            {
+                return slot;
+            }
+            slot = (slot + 1) & MASK;
+        }
+        if (flows >= FULL)
+        {
+            evict(out);
+            return flowSlot(packet, out); // the table moved: probe again
+        }
+        version[slot] = (byte)v;
+        srcHi[slot] = sHi;
+        srcLo[slot] = sLo;
+        dstHi[slot] = dHi;
+        dstLo[slot] = dLo;
+        ports[slot] = p;
+        flags[slot] = 0;
+        heldHead[slot] = NONE;
+        heldCount[slot] = 0;
+        flowId[slot] = nextFlowId++;
+        className[slot] = classes < MAX_CLASSES ? name(packet) : null;
+        if (className[slot] != null)
+        {
+            classes++;
+        }
+        flows++;
+        return slot;
+    }
+
+    /** Makes room in a full table: flushes and drops idle flows, or the next ones round the clock. */
+    private void evict(final Filter.Emitter out)
+    {
+        for (int i = 0; i < MAX_FLOWS && flows >= FULL * 7 / 8; i++)
+        {
+            sweep = (sweep + 1) & MASK;
+            if (version[sweep] != 0 && (clock - lastActive[sweep] > IDLE_SEGMENTS || i > MAX_FLOWS / 2))
+            {
+                flush(sweep, out);
+                remove(sweep);
+            }
+        }
+    }
+
+    /** Frees a flow's slot (backward-shift deletion keeps every probe chain whole). */
+    private void remove(final int slot)
+    {
+        for (int p = heldHead[slot]; p != NONE;)
+        {
+            final int next = pieceNext[p];
+            freePiece(p);
+            p = next;
+        }
+        flows--;
+        int hole = slot;
+        int at = slot;
+        while (true)
+        {
+            at = (at + 1) & MASK;
+            if (version[at] == 0)
+            {
+                break;
+            }
+            final int home = home(at);
+            // move the entry at `at` into the hole if its home is not between hole and at
+            if (((at - home) & MASK) >= ((at - hole) & MASK))
+            {
+                copySlot(at, hole);
+                hole = at;
+            }
+        }
+        version[hole] = 0;
+        heldHead[hole] = NONE;
+        heldCount[hole] = 0;
+        className[hole] = null;
+    }
+
+    private int home(final int slot)
+    {
+        final long p = ports[slot];
+        long h = srcHi[slot] * 0x9E3779B97F4A7C15L ^ srcLo[slot] * 0xC2B2AE3D27D4EB4FL ^ dstHi[slot] * 0x165667B19E3779F9L
+            ^ dstLo[slot] * 0xD6E8FEB86659FD93L ^ (int)p * 0xFF51AFD7ED558CCDL ^ version[slot];
+        h ^= h >>> 29;
+        return (int)h & MASK;
+    }
+
+    private void copySlot(final int from, final int to)
+    {
+        version[to] = version[from];
+        srcHi[to] = srcHi[from];
+        srcLo[to] = srcLo[from];
+        dstHi[to] = dstHi[from];
+        dstLo[to] = dstLo[from];
+        ports[to] = ports[from];
+        nextSeq[to] = nextSeq[from];
+        finSeq[to] = finSeq[from];
+        flags[to] = flags[from];
+        lastActive[to] = lastActive[from];
+        flowId[to] = flowId[from];
+        className[to] = className[from];
+        heldHead[to] = heldHead[from];
+        heldCount[to] = heldCount[from];
+    }
+
+    private int newPiece(final int seq, final int length, final int bufferId, final long position, final long record, final int offset)
+    {
+        final int p = freePiece;
+        freePiece = pieceNext[p];
+        pieceSeq[p] = seq;
+        pieceLength[p] = length;
+        pieceBuffer[p] = (byte)bufferId;
+        piecePosition[p] = position;
+        pieceRecord[p] = record;
+        pieceOffset[p] = offset;
+        heldPieces++;
+        return p;
+    }
+
+    private void freePiece(final int p)
+    {
+        pieceNext[p] = freePiece;
+        freePiece = p;
+        heldPieces--;
+    }
+
+    /** {@code SRC.SPORT-DST.DPORT}, made once per flow. */
+    private static String name(final PacketView packet)
+    {
+        return FlowFilter.address(packet, packet.sourceAddressOffset()) + "." + packet.sourcePort() + "-"
+            + FlowFilter.address(packet, packet.destinationAddressOffset()) + "." + packet.destinationPort();
+    }
+}
