@@ -81,12 +81,16 @@ public interface Filter
          */
         void emitPiece(int bufferId, long position, long sequence, int offset, int length, String className, long flow);
 
+        /** The element as offered, kept and passed on as a plain filter that accepts it would. */
+        void passThrough(long position, long sequence, int offset, int length);
+
         /**
-         * A new whole element the transform built (a reassembled datagram): copied into the
-         * written-elements buffer, then passed on like any element.
+         * A new whole frame the transform built (a reassembled datagram): copied into the
+         * written-elements buffer with the timestamp of the record at {@code likePosition} in
+         * {@code likeBuffer}, then kept and passed on like any element.
          *
          * @return false if there was no room for it without waiting (it is dropped).
          */
-        boolean emitNew(org.agrona.DirectBuffer source, int offset, int length, long timestampNs, int linkType);
+        boolean emitNew(org.agrona.DirectBuffer source, int offset, int length, int linkType, int likeBuffer, long likePosition);
     }
 }

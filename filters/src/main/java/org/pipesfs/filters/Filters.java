@@ -41,6 +41,7 @@ public final class Filters
             case "http" -> { return new HttpClassifier(); }
             case "dns" -> { return new DnsClassifier(); }
             case "stream" -> { return new StreamReassembler(); }
+            case "defrag" -> { return new DefragFilter(name, 0); }
             case "query", "response" -> { return null; }
             default -> { }
         }

@@ -372,13 +372,25 @@ public final class NodeGraph implements FrameSink
             passOn(view, pieceBuffer, position, sequence, offset, length, className, true);
         }
 
+        public void passThrough(final long position, final long sequence, final int offset, final int length)
+        {
+            final Node node = emitNode;
+            accepted(node, node.filter(), null, position, sequence, offset, length);
+        }
+
         public boolean emitNew(
-            final org.agrona.DirectBuffer source, final int offset, final int length, final long timestampNs, final int linkType)
+            final org.agrona.DirectBuffer source,
+            final int offset,
+            final int length,
+            final int linkType,
+            final int likeBuffer,
+            final long likePosition)
         {
             if (length > DataBuffer.MAX_FRAME_LENGTH || !written.hasRoom(length))
             {
                 return false;
             }
+            final long timestampNs = (likeBuffer == DataBuffer.WRITTEN ? written : data).timestampNs(likePosition);
             final long position = written.claim(length);
             if (position < 0)
             {
@@ -388,7 +400,29 @@ public final class NodeGraph implements FrameSink
             final long sequence = written.commit(position, length, length, timestampNs, linkType);
             final PacketView view = views[viewDepth];
             view.decode(written.buffer(), written.frameOffset(position), length, linkType, PacketView.TRANSPARENT);
-            passOn(view, DataBuffer.WRITTEN, position, sequence, 0, length, null, false);
+            final Node node = emitNode;
+            final PacketView outerPacket = packet;
+            final int outerBuffer = bufferId;
+            final int outerShift = baseShift;
+            final boolean outerPieces = pieces;
+            packet = view;
+            bufferId = DataBuffer.WRITTEN;
+            baseShift = 0;
+            pieces = false;
+            viewDepth++;
+            ringBudget--;
+            try
+            {
+                accepted(node, node.filter(), null, position, sequence, 0, length);
+            }
+            finally
+            {
+                viewDepth--;
+                packet = outerPacket;
+                bufferId = outerBuffer;
+                baseShift = outerShift;
+                pieces = outerPieces;
+            }
             return true;
         }
 
@@ -706,6 +740,10 @@ public final class NodeGraph implements FrameSink
      */
     public void endSource()
     {
+        if (transformNodes.length > 0)
+        {
+            releaseOldHolds(true); // nothing more will fill the gaps
+        }
         sourceEnded = true;
         livenessChanged = true;
         serviceWrites();
