@@ -255,16 +255,28 @@ public final class StreamReassembler implements Filter.Transform, Filter.Classif
             duplicateBytes += length;
             return;
         }
-        if (behind >= 0)
+        if (behind >= 0 && heldHead[slot] == NONE)
         {
+            // in order, nothing held: the common case, straight out
             duplicateBytes += behind;
             emit(slot, bufferId, position, sequence, offset + behind, length - behind, out);
             nextSeq[slot] = start + length;
-            drain(slot, out);
             return;
         }
-        hold(slot, start, length, bufferId, position, sequence, offset, out);
+        if (behind > 0)
+        {
+            duplicateBytes += behind;
+            hold(slot, start + behind, length - behind, bufferId, position, sequence, offset + behind, out);
+        }
+        else
+        {
+            hold(slot, start, length, bufferId, position, sequence, offset, out);
+        }
+        // Held pieces keep the bytes they cover (first copy wins); the new bytes fill around them.
+        drain(slot, out);
     }
+
+
 
     /** Emits held pieces that the delivered bytes have reached, trimming what was delivered already. */
     private void drain(final int slot, final Filter.Emitter out)
