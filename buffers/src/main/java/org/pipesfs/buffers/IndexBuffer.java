@@ -61,8 +61,9 @@ public final class IndexBuffer implements AutoCloseable
 
     private final DataBuffer data;
     /** Allocated when the first reader opens (or the first entry is appended): most rings never are. */
-    private volatile ByteBuffer memory;
-    private volatile UnsafeBuffer entries;
+    // Plain fields: set under this object's lock; a producer that reads a stale null takes the lock once.
+    private ByteBuffer memory;
+    private UnsafeBuffer entries;
     /** Entries may point at data positions out of order (reassembled streams): scan them all. */
     private volatile boolean unordered;
     private final int capacity;
@@ -85,7 +86,8 @@ public final class IndexBuffer implements AutoCloseable
     // written by the producer only; read racily by stats after a volatile read of the tail
     private long tail;
     private long limit;
-    private final long[] lastSequence = {-1, -1};
+    private long lastSourceSequence = -1;
+    private long lastWrittenSequence = -1;
     private long bytesOut;
     // written under this object's lock when readers close
     private long droppedByClosedReaders;
@@ -144,7 +146,7 @@ public final class IndexBuffer implements AutoCloseable
         final int viewLength,
         final int classTag)
     {
-        if (dataSequence == lastSequence[bufferId])
+        if (dataSequence == (bufferId == DataBuffer.SOURCE ? lastSourceSequence : lastWrittenSequence))
         {
             return !closed;
         }
@@ -193,7 +195,14 @@ public final class IndexBuffer implements AutoCloseable
         entries.putInt(offset + VIEW_LENGTH_OFFSET, viewLength);
         entries.putInt(offset + CLASS_TAG_OFFSET, classTag);
         entries.putInt(offset + DATA_BUFFER_OFFSET, bufferId);
-        lastSequence[bufferId] = dataSequence;
+        if (bufferId == DataBuffer.SOURCE)
+        {
+            lastSourceSequence = dataSequence;
+        }
+        else
+        {
+            lastWrittenSequence = dataSequence;
+        }
         bytesOut += viewLength;
         tail = index + 1;
         entries.putLongVolatile(tailOffset, index + 1);

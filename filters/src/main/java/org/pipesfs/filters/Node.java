@@ -25,7 +25,13 @@ public final class Node
     private volatile String name;
     private volatile Node parent;
     private volatile Filter filter;
+    /** The filter if it is a {@link Filter.Transform}, else null: one load instead of a type check per element. */
+    private volatile Filter.Transform transform;
     private volatile Node[] children = NONE;
+    /** Children by name, published with {@link #children}: a stream node may have thousands. */
+    private volatile java.util.Map<String, Node> childrenByName = java.util.Map.of();
+    /** The children that are not this node's classes: those it offers elements to. */
+    private volatile Node[] offerChildren = NONE;
     /** Nodes fed by this one through a link ({@code ln -s THIS P/NAME} puts P here). */
     private volatile Node[] linkTargets = NONE;
     /** Links inside this directory: name to (source node, target text). Guarded by the graph lock. */
@@ -39,7 +45,8 @@ public final class Node
     private long elementsIn;
     private long elementsOut;
     private long bytesOut;
-    private final long[] lastSequence = {-1, -1};
+    private long lastSourceSequence = -1;
+    private long lastWrittenSequence = -1;
     private final java.util.concurrent.atomic.AtomicInteger writers = new java.util.concurrent.atomic.AtomicInteger();
     private volatile boolean everWritten;
 
@@ -54,6 +61,7 @@ public final class Node
         this.name = name;
         this.parent = parent;
         this.filter = filter;
+        this.transform = filter instanceof Filter.Transform t ? t : null;
         this.output = output;
         this.root = root;
     }
@@ -90,6 +98,11 @@ public final class Node
         return filter;
     }
 
+    Filter.Transform transform()
+    {
+        return transform;
+    }
+
     /** An {@code inspect} node: its readers get one text line per element. */
     public boolean isInspect()
     {
@@ -121,14 +134,13 @@ public final class Node
 
     public Node child(final String childName)
     {
-        for (final Node child : children)
-        {
-            if (child.name.equals(childName))
-            {
-                return child;
-            }
-        }
-        return null;
+        return childrenByName.get(childName);
+    }
+
+    /** Children that are not classes of this node: the ones its elements are offered to. */
+    Node[] offerChildren()
+    {
+        return offerChildren;
     }
 
     /** A class node of {@code classifier}: the classifier routes elements to it by name. */
@@ -140,7 +152,31 @@ public final class Node
     Node markClassOf(final Node classifier)
     {
         classOf = classifier;
+        classifier.indexChildren();
         return this;
+    }
+
+    /** Rebuilds the name index and the offer list after the children changed. Graph lock. */
+    private void indexChildren()
+    {
+        final java.util.Map<String, Node> byName = new java.util.HashMap<>();
+        int plain = 0;
+        for (final Node child : children)
+        {
+            byName.put(child.name, child);
+            plain += child.classOf == this ? 0 : 1;
+        }
+        final Node[] offer = new Node[plain];
+        int i = 0;
+        for (final Node child : children)
+        {
+            if (child.classOf != this)
+            {
+                offer[i++] = child;
+            }
+        }
+        childrenByName = byName;
+        offerChildren = offer;
     }
 
     Node[] linkTargets()
@@ -224,11 +260,22 @@ public final class Node
     /** {@link #keep}; a piece of a record ({@code dedupe} false) is never a second path's copy. */
     boolean keep(final int bufferId, final long sequence, final int viewLength, final boolean dedupe)
     {
-        if (dedupe && sequence == lastSequence[bufferId])
+        if (bufferId == org.pipesfs.buffers.DataBuffer.SOURCE)
         {
-            return false;
+            if (dedupe && sequence == lastSourceSequence)
+            {
+                return false;
+            }
+            lastSourceSequence = sequence;
         }
-        lastSequence[bufferId] = sequence;
+        else
+        {
+            if (dedupe && sequence == lastWrittenSequence)
+            {
+                return false;
+            }
+            lastWrittenSequence = sequence;
+        }
         elementsOut++;
         bytesOut += viewLength;
         return true;
@@ -249,18 +296,21 @@ public final class Node
         name = newName;
         parent = newParent;
         filter = newFilter;
+        transform = newFilter instanceof Filter.Transform t ? t : null;
         touch();
     }
 
     void addChild(final Node child)
     {
         children = CopyOnWrite.with(children, child);
+        indexChildren();
         touch();
     }
 
     void removeChild(final Node child)
     {
         children = CopyOnWrite.without(children, child);
+        indexChildren();
         touch();
     }
 

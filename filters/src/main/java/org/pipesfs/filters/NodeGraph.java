@@ -70,6 +70,7 @@ public final class NodeGraph implements FrameSink
     private int viewDepth;
     private final PacketView[] views = {new PacketView(), new PacketView(), new PacketView(), new PacketView()};
     private long frames;
+    private long transformCopies;
     private long ringBudget;
     private boolean servicing;
 
@@ -83,6 +84,12 @@ public final class NodeGraph implements FrameSink
         this.root = new Node(1, "", null, null, data.newIndexBuffer(indexEntries, policy), true);
         data.whileWaiting(this::producerWaiting);
         data.pins(this::lowestHeld);
+    }
+
+    /** Bytes transforms have copied into the written-elements buffer (defrag's datagrams; never stream). */
+    public long transformCopies()
+    {
+        return transformCopies;
     }
 
     /** Where writers of pipe files hand their elements to the producer. */
@@ -156,18 +163,9 @@ public final class NodeGraph implements FrameSink
                 return;
             }
         }
-        else if (filter instanceof Filter.Transform transform)
+        else if (node.transform() != null)
         {
-            final Node outer = emitNode;
-            emitNode = node;
-            try
-            {
-                transform.transform(packet, bufferId, position, sequence, inOffset, inLength, transformOutput);
-            }
-            finally
-            {
-                emitNode = outer;
-            }
+            transform(node, node.transform(), position, sequence, inOffset, inLength);
             return;
         }
         else if (filter instanceof Filter.Classifier classifier)
@@ -186,6 +184,35 @@ public final class NodeGraph implements FrameSink
         accepted(node, filter, className, position, sequence, inOffset, inLength);
     }
 
+    private void append(final Node node, final long position, final long sequence, final int offset, final int length)
+    {
+        if (pieces)
+        {
+            node.output().appendPiece(bufferId, position, sequence, offset, length, 0);
+        }
+        else
+        {
+            node.output().append(bufferId, position, sequence, offset, length, 0);
+        }
+    }
+
+    /** Runs a transform node (kept out of {@link #offer} so that stays small enough to inline). */
+    private void transform(
+        final Node node, final Filter.Transform transform, final long position, final long sequence, final int inOffset,
+        final int inLength)
+    {
+        final Node outer = emitNode;
+        emitNode = node;
+        try
+        {
+            transform.transform(packet, bufferId, position, sequence, inOffset, inLength, transformOutput);
+        }
+        finally
+        {
+            emitNode = outer;
+        }
+    }
+
     /** Appends an element {@code node} has accepted, narrowed to its view, and passes it on. */
     private void accepted(
         final Node node,
@@ -200,15 +227,16 @@ public final class NodeGraph implements FrameSink
         int length = inLength;
         if (filter != null)
         {
+            final PacketView packet = this.packet;
             switch (filter.view())
             {
                 case FRAME -> { offset = 0; length = packet.length(); }
                 case NETWORK -> { offset = packet.networkOffset(); length = packet.networkEnd() - offset; }
                 case TRANSPORT -> { offset = packet.transportOffset(); length = packet.transportEnd() - offset; }
                 case PAYLOAD -> { offset = packet.payloadOffset(); length = packet.payloadLength(); }
-                default -> { }
+                default -> offset = -1; // INHERIT: what the input showed
             }
-            if (offset < 0 || filter.view() == Filter.View.INHERIT)
+            if (offset < 0)
             {
                 offset = inOffset;
                 length = inLength;
@@ -224,14 +252,7 @@ public final class NodeGraph implements FrameSink
         }
         if (node.output().readerCount() > 0)
         {
-            if (pieces)
-            {
-                node.output().appendPiece(bufferId, position, sequence, offset, Math.max(0, length), 0);
-            }
-            else
-            {
-                node.output().append(bufferId, position, sequence, offset, Math.max(0, length), 0);
-            }
+            append(node, position, sequence, offset, Math.max(0, length));
         }
         if (className == null)
         {
@@ -239,17 +260,21 @@ public final class NodeGraph implements FrameSink
             return;
         }
         // The classifier has named the class: its node takes the element without asking again.
-        for (final Node child : node.children())
+        final Node classNode = node.child(className);
+        if (classNode != null && classNode.isClassOf(node))
         {
-            if (child.isClassOf(node))
-            {
-                if (child.name().equals(className))
-                {
-                    child.countIn();
-                    accepted(child, child.filter(), null, position, sequence, offset, length);
-                }
-            }
-            else if (!child.isUserNode())
+            classNode.countIn();
+            accepted(classNode, classNode.filter(), null, position, sequence, offset, length);
+        }
+        offerToOthers(node, position, sequence, offset, length);
+    }
+
+    /** Offers an element a classifier has routed to its class on to its other children and links. */
+    private void offerToOthers(final Node node, final long position, final long sequence, final int offset, final int length)
+    {
+        for (final Node child : node.offerChildren())
+        {
+            if (!child.isUserNode())
             {
                 offer(child, position, sequence, offset, length);
             }
@@ -397,6 +422,7 @@ public final class NodeGraph implements FrameSink
                 return false;
             }
             written.buffer().putBytes(written.frameOffset(position), source, offset, length);
+            transformCopies += length;
             final long sequence = written.commit(position, length, length, timestampNs, linkType);
             final PacketView view = views[viewDepth];
             view.decode(written.buffer(), written.frameOffset(position), length, linkType, PacketView.TRANSPARENT);
@@ -459,25 +485,13 @@ public final class NodeGraph implements FrameSink
                 {
                     ensureClass(node, classifier, className);
                 }
-                for (final Node child : node.children())
+                final Node classNode = className == null ? null : node.child(className);
+                if (classNode != null && classNode.isClassOf(node))
                 {
-                    if (child.isClassOf(node))
-                    {
-                        if (child.name().equals(className))
-                        {
-                            child.countIn();
-                            accepted(child, null, null, position, sequence, offset, length);
-                        }
-                    }
-                    else if (!child.isUserNode())
-                    {
-                        offer(child, position, sequence, offset, length);
-                    }
+                    classNode.countIn();
+                    accepted(classNode, null, null, position, sequence, offset, length);
                 }
-                for (final Node target : node.linkTargets())
-                {
-                    offer(target, position, sequence, offset, length);
-                }
+                offerToOthers(node, position, sequence, offset, length);
             }
             finally
             {

@@ -42,7 +42,7 @@ public final class StreamReassembler implements Filter.Transform, Filter.Classif
     public static final int MAX_CLASSES = 4096;
     static final long IDLE_SEGMENTS = 1L << 20;
     private static final int MASK = MAX_FLOWS - 1;
-    private static final int FULL = MAX_FLOWS * 3 / 4;
+    private static final int FULL = MAX_FLOWS / 2;
     private static final int SYNCED = 1;
     private static final int FIN_SEEN = 2;
     private static final int NONE = -1;
@@ -159,12 +159,18 @@ public final class StreamReassembler implements Filter.Transform, Filter.Classif
             return;
         }
         clock++;
-        final int slot = flowSlot(packet, out);
+        final int tcpFlags = packet.tcpFlags();
+        final boolean syn = (tcpFlags & 0x02) != 0;
+        // Only a SYN or data starts tracking a flow: a bare ACK, FIN or RST after the flow is
+        // done must not bring it back.
+        final int slot = flowSlot(packet, syn || packet.payloadLength() > 0, out);
+        if (slot < 0)
+        {
+            return;
+        }
         lastActive[slot] = clock;
         final int tcp = packet.transportOffset();
         final int seq = packet.buffer().getInt(packet.base() + tcp + 4, java.nio.ByteOrder.BIG_ENDIAN);
-        final int tcpFlags = packet.tcpFlags();
-        final boolean syn = (tcpFlags & 0x02) != 0;
         if ((tcpFlags & 0x04) != 0) // RST: deliver what can be, forget the flow
         {
             flush(slot, out);
@@ -403,7 +409,8 @@ public final class StreamReassembler implements Filter.Transform, Filter.Classif
 
     // ---- flow table -------------------------------------------------------------------------------
 
-    private int flowSlot(final PacketView packet, final Filter.Emitter out)
+    /** The flow's slot; a new one if {@code create}, else -1 when it is not tracked. */
+    private int flowSlot(final PacketView packet, final boolean create, final Filter.Emitter out)
     {
         final org.agrona.DirectBuffer buffer = packet.buffer();
         final int v = packet.ipVersion();
@@ -414,10 +421,7 @@ public final class StreamReassembler implements Filter.Transform, Filter.Classif
         final long dHi = v == 6 ? buffer.getLong(dst) : 0;
         final long dLo = v == 6 ? buffer.getLong(dst + 8) : buffer.getInt(dst) & 0xffffffffL;
         final int p = packet.sourcePort() << 16 | packet.destinationPort();
-        long h = sHi * 0x9E3779B97F4A7C15L ^ sLo * 0xC2B2AE3D27D4EB4FL ^ dHi * 0x165667B19E3779F9L
-            ^ dLo * 0xD6E8FEB86659FD93L ^ p * 0xFF51AFD7ED558CCDL ^ v;
-        h ^= h >>> 29;
-        int slot = (int)h & MASK;
+        int slot = hash(v, sHi, sLo, dHi, dLo, p);
         while (version[slot] != 0)
         {
             if (version[slot] == v && srcLo[slot] == sLo && dstLo[slot] == dLo && ports[slot] == p
@@ -427,10 +431,14 @@ public final class StreamReassembler implements Filter.Transform, Filter.Classif
             }
             slot = (slot + 1) & MASK;
         }
+        if (!create)
+        {
+            return -1;
+        }
         if (flows >= FULL)
         {
             evict(out);
-            return flowSlot(packet, out); // the table moved: probe again
+            return flowSlot(packet, true, out); // the table moved: probe again
         }
         version[slot] = (byte)v;
         srcHi[slot] = sHi;
@@ -500,10 +508,19 @@ public final class StreamReassembler implements Filter.Transform, Filter.Classif
 
     private int home(final int slot)
     {
-        final long p = ports[slot];
-        long h = srcHi[slot] * 0x9E3779B97F4A7C15L ^ srcLo[slot] * 0xC2B2AE3D27D4EB4FL ^ dstHi[slot] * 0x165667B19E3779F9L
-            ^ dstLo[slot] * 0xD6E8FEB86659FD93L ^ (int)p * 0xFF51AFD7ED558CCDL ^ version[slot];
-        h ^= h >>> 29;
+        return hash(version[slot], srcHi[slot], srcLo[slot], dstHi[slot], dstLo[slot], ports[slot]);
+    }
+
+    /** The key's home slot: the words folded, then MurmurHash3's 64-bit finalizer, so every bit counts. */
+    private static int hash(final int v, final long sHi, final long sLo, final long dHi, final long dLo, final int p)
+    {
+        long h = (sHi * 31 + sLo) * 31 + dHi;
+        h = (h * 31 + dLo) * 31 + ((long)p << 8 | v);
+        h ^= h >>> 33;
+        h *= 0xff51afd7ed558ccdL;
+        h ^= h >>> 33;
+        h *= 0xc4ceb9fe1a85ec53L;
+        h ^= h >>> 33;
         return (int)h & MASK;
     }
 

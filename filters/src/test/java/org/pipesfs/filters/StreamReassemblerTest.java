@@ -95,7 +95,7 @@ class StreamReassemblerTest
             if ((i & 255) == 0)
             {
                 delivered += read(all).length();
-                assertThat(reassembler.flows()).isLessThanOrEqualTo(StreamReassembler.MAX_FLOWS * 3 / 4);
+                assertThat(reassembler.flows()).isLessThanOrEqualTo(StreamReassembler.MAX_FLOWS / 2);
             }
         }
         graph.endSource();
