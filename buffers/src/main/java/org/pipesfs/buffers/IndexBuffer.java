@@ -211,7 +211,7 @@ public final class IndexBuffer implements AutoCloseable
         final IndexBuffer[] spliced = targets;
         for (final IndexBuffer target : spliced)
         {
-            target.appendPiece(bufferId, dataPosition, dataSequence, viewOffset, viewLength, classTag);
+            target.append(bufferId, dataPosition, dataSequence, viewOffset, viewLength, classTag);
         }
         return true;
     }
