@@ -12,6 +12,7 @@ PIPESFS="$REPO/pipesfs"
 OUT="${BENCH_DIR:-/tmp/pipesfs-bench}"
 RUNS="${RUNS:-5}"
 LIVE_PACKETS="${LIVE_PACKETS:-1000000}"
+NIC_PARTS="${NIC_PARTS:-replay,live}"   # run.sh takes the live part only
 mkdir -p "$OUT"
 BIG="$OUT/big.pcap"; LIVE="$OUT/live-$LIVE_PACKETS.pcap"
 command -v tcpreplay >/dev/null || { DEBIAN_FRONTEND=noninteractive apt-get install -y -q tcpreplay >/dev/null; }
@@ -92,17 +93,20 @@ live_tcpdump() {
 }
 
 declare -A R
-for i in $(seq "$RUNS"); do
-  R[tcpdump]+="$(replay_tcpdump)"$'\n'
-  R[dbuf]+="$(replay_dbuf)"$'\n'
-  R[cat]+="$(replay_cat)"$'\n'
-done
+if [[ $NIC_PARTS == *replay* ]]; then
+  for i in $(seq "$RUNS"); do
+    R[tcpdump]+="$(replay_tcpdump)"$'\n'
+    R[dbuf]+="$(replay_dbuf)"$'\n'
+    R[cat]+="$(replay_cat)"$'\n'
+  done
+fi
 live_setup
 rm -f "$OUT/rates"
 LP=(); LT=()
 for i in $(seq "$RUNS"); do LP+=("$(live_pipesfs)"); LT+=("$(live_tcpdump)"); done
 
 fmt() { IFS='|' read -r med lo hi <<<"$1"; printf "%.2f M (%.2f–%.2f)" "$(echo "$med/1000000" | bc -l)" "$(echo "$lo/1000000" | bc -l)" "$(echo "$hi/1000000" | bc -l)"; }
+if [[ $NIC_PARTS == *replay* ]]; then
 T=$(printf '%s' "${R[tcpdump]}" | summary); D=$(printf '%s' "${R[dbuf]}" | summary); C=$(printf '%s' "${R[cat]}" | summary)
 echo
 echo "pcap replay of $(du -h "$BIG" | cut -f1) ($BIG_PACKETS packets), packets/s, median of $RUNS (min–max):"
@@ -112,6 +116,7 @@ echo "| --- | --- | --- |"
 echo "| tcpdump -r big.pcap -w /dev/null | $(fmt "$T") | 1.00× |"
 echo "| pipesfs replay into the DBuf (speed=max, no reader) | $(fmt "$D") | $(printf '%.2f' "$(echo "${D%%|*} / ${T%%|*}" | bc -l)")× |"
 echo "| pipesfs replay to cat all.pcap > /dev/null | $(fmt "$C") | $(printf '%.2f' "$(echo "${C%%|*} / ${T%%|*}" | bc -l)")× |"
+fi
 echo
 echo "live capture on a veth pair, tcpreplay --topspeed of $LIVE_PACKETS frames at a median $(summary < "$OUT/rates" | cut -d'|' -f1) pps, median of $RUNS:"
 echo

@@ -1,0 +1,194 @@
+#!/usr/bin/env bash
+# End-to-end benchmarks (issue 8), every comparison in one invocation on one machine. Builds what
+# it needs (the captures it replays, the C null filesystem), runs each measurement RUNS times
+# (default 5) and prints Markdown tables of medians with min and max, each as a ratio to its
+# baseline. Run as root from the repository: bash examples/bench/run.sh
+set -euo pipefail
+REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+PIPESFS="$REPO/pipesfs"
+OUT="${BENCH_DIR:-/tmp/pipesfs-bench}"
+RUNS="${RUNS:-5}"
+FRAMES1500="${FRAMES1500:-100000}"   # frames of 1500 bytes in the stream capture
+LOOPS="${LOOPS:-7}"                  # replays of it per run: about 1 GB
+SKIP="${SKIP:-}"                     # e.g. SKIP=live,jmh while trying the script out
+mkdir -p "$OUT"
+cd "$REPO"
+
+need() { command -v "$1" >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -q "$2" >/dev/null; }
+need gcc gcc; need pkg-config pkg-config; need tshark tshark; need capinfos tshark
+[ -e /usr/include/fuse/fuse.h ] || DEBIAN_FRONTEND=noninteractive apt-get install -y -q libfuse-dev >/dev/null
+[ -x "$OUT/nullfs" ] || gcc -O2 -o "$OUT/nullfs" examples/bench/nullfs.c $(pkg-config fuse --cflags --libs)
+"$PIPESFS" --version >/dev/null # builds on first use
+
+# ---- inputs ------------------------------------------------------------------------------------
+F1500="$OUT/frames1500-$FRAMES1500.pcap"
+[ -s "$F1500" ] || python3 - "$F1500" "$FRAMES1500" <<'PY'
+import struct, sys
+out, n = sys.argv[1], int(sys.argv[2])
+with open(out, "wb") as f:
+    f.write(struct.pack("<IHHiIII", 0xa1b2c3d4, 2, 4, 0, 0, 65535, 1))
+    for i in range(n):
+        payload = bytes((i + k) & 0xff for k in range(1500 - 42))
+        ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 1486, i & 0xffff, 0x4000, 64, 17, 0, bytes([10, 0, 0, 1]), bytes([10, 0, 0, 2]))
+        s = sum(struct.unpack("!10H", ip)); s = (s & 0xffff) + (s >> 16); s = (s & 0xffff) + (s >> 16)
+        ip = ip[:10] + struct.pack("!H", ~s & 0xffff) + ip[12:]
+        frame = b"\x00\x00\x00\x00\x00\x02\x00\x00\x00\x00\x00\x01\x08\x00" + ip + struct.pack("!HHHH", 4000, 9000, 1466, 0) + payload
+        f.write(struct.pack("<IIII", i // 100000, i % 100000 * 10, len(frame), len(frame)) + frame)
+PY
+STREAM_BYTES=$(( FRAMES1500 * 1500 * LOOPS ))
+RAW="$OUT/raw-$STREAM_BYTES"
+[ -s "$RAW" ] || head -c "$STREAM_BYTES" /dev/urandom > "$RAW"
+BIG="$OUT/big.pcap"
+[ -s "$BIG" ] || "$PIPESFS" synth --size 1G "$BIG" >/dev/null
+[ -n "${ONLY_INPUTS:-}" ] && exit 0
+
+# ---- helpers -----------------------------------------------------------------------------------
+now() { date +%s.%N; }
+stat_of() { awk -v k="$2" '$1 == k {print $2}' "$1/.stats"; }
+summary() { sort -g | awk '{a[NR]=$1} END {printf "%s|%s|%s", a[int((NR+1)/2)], a[1], a[NR]}'; }
+mnt() { local dir; dir=$(mktemp -d); "$PIPESFS" mount --paused "$@" --log "$OUT/server.log" "$dir"; echo "$dir"; }
+umnt() { "$PIPESFS" umount "$1" >/dev/null 2>&1 || fusermount -u -z "$1"; rmdir "$1" 2>/dev/null || true; }
+await_readers() { # node dir, count: waits up to 30 s
+  local i; for i in $(seq 6000); do [ "$(stat_of "$1" readers)" = "$2" ] && { sleep 0.2; return; }; sleep 0.005; done
+  echo "run.sh: $1 never had $2 readers" >&2; exit 1
+}
+gbps() { echo "$1 / $2 / 1000000000" | bc -l; }
+# A row: name, values (one per line, higher is better), baseline median, target text
+row() {
+  local name=$1 values=$2 base=$3 target=$4 s med lo hi
+  s=$(printf '%s\n' $values | summary); IFS='|' read -r med lo hi <<<"$s"
+  printf '| %s | %.2f (%.2f–%.2f) | %.2f× | %s |\n' "$name" "$med" "$lo" "$hi" "$(echo "$med / $base" | bc -l)" "$target"
+}
+median_of() { printf '%s\n' $1 | summary | cut -d'|' -f1; }
+
+# ---- 2. stream throughput ----------------------------------------------------------------------
+ours_stream() { # readers
+  local dir t0 t1 pids=() i; dir=$(mnt --source "pcap:$F1500:loop=$LOOPS")
+  for i in $(seq "$1"); do cat "$dir/all" > /dev/null & pids+=($!); done
+  await_readers "$dir" "$1"
+  t0=$(now); echo start > "$dir/.ctl"; wait "${pids[@]}"; t1=$(now)
+  umnt "$dir"; gbps $(( STREAM_BYTES * $1 )) "$(echo "$t1 - $t0" | bc -l)"
+}
+pipe_stream() { local t0 t1; t0=$(now); cat "$RAW" | cat > /dev/null; t1=$(now); gbps "$STREAM_BYTES" "$(echo "$t1 - $t0" | bc -l)"; }
+null_stream() {
+  local dir t0 t1; dir=$(mktemp -d)
+  NULLFS_SIZE=$STREAM_BYTES "$OUT/nullfs" -o direct_io,max_read=131072 "$dir"
+  t0=$(now); cat "$dir/big" > /dev/null; t1=$(now)
+  fusermount -u "$dir"; rmdir "$dir"; gbps "$STREAM_BYTES" "$(echo "$t1 - $t0" | bc -l)"
+}
+tee_stream() { # outputs
+  local t0 t1 sinks="" i; for i in $(seq $(( $1 - 1 ))); do sinks+=" >(cat > /dev/null)"; done
+  t0=$(now); eval "cat \"$RAW\" | tee $sinks > /dev/null"; t1=$(now)
+  gbps $(( STREAM_BYTES * $1 )) "$(echo "$t1 - $t0" | bc -l)"
+}
+
+# ---- 4. classification to the shell ------------------------------------------------------------
+GET_BPF='tcp[((tcp[12:1] & 0xf0) >> 2):4] = 0x47455420'
+ours_get() {
+  local dir t0 t1 count; dir=$(mnt --source "pcap:$BIG")
+  cat "$dir/ip/tcp/http/get/all" | grep -ac '^GET ' > "$OUT/count.ours" &
+  local pid=$!; await_readers "$dir/ip/tcp/http/get" 1
+  t0=$(now); echo start > "$dir/.ctl"; wait $pid; t1=$(now)
+  umnt "$dir"; echo "$t1 - $t0" | bc -l
+}
+tcpdump_get() {
+  local t0 t1; t0=$(now)
+  tcpdump -q -nn -A -r "$BIG" "($GET_BPF) or (vlan and $GET_BPF)" 2>/dev/null | grep -ac 'GET /' > "$OUT/count.tcpdump"
+  t1=$(now); echo "$t1 - $t0" | bc -l
+}
+tshark_get() {
+  local t0 t1; t0=$(now)
+  tshark -n -r "$BIG" -Y 'ip && http.request.method == "GET"' 2>/dev/null | grep -c . > "$OUT/count.tshark"
+  t1=$(now); echo "$t1 - $t0" | bc -l
+}
+
+# ---- 5. splice ---------------------------------------------------------------------------------
+splice_run() { # linked|sources
+  local dir t0 t1 pids=(); dir=$(mnt --source "pcap:$BIG")
+  mkdir "$dir/ip/tcp/port=80" "$dir/ip/tcp/port=443" "$dir/web"
+  ln -s "$dir/ip/tcp/port=80" "$dir/web/plain"; ln -s "$dir/ip/tcp/port=443" "$dir/web/tls"
+  if [ "$1" = linked ]; then
+    cat "$dir/web/all" | wc -c > "$OUT/splice.bytes" & pids+=($!); await_readers "$dir/web" 1
+  else
+    cat "$dir/ip/tcp/port=80/all" | wc -c > "$OUT/splice.80" & pids+=($!)
+    cat "$dir/ip/tcp/port=443/all" | wc -c > "$OUT/splice.443" & pids+=($!)
+    await_readers "$dir/ip/tcp/port=80" 1; await_readers "$dir/ip/tcp/port=443" 1
+  fi
+  t0=$(now); echo start > "$dir/.ctl"; wait "${pids[@]}"; t1=$(now)
+  umnt "$dir"; echo "$t1 - $t0" | bc -l
+}
+
+# ---- run ---------------------------------------------------------------------------------------
+declare -A V
+for i in $(seq "$RUNS"); do
+  V[ours]+=" $(ours_stream 1)"; V[pipe]+=" $(pipe_stream)"; V[null]+=" $(null_stream)"
+  for k in 2 4 8; do V[ours$k]+=" $(ours_stream $k)"; V[tee$k]+=" $(tee_stream $k)"; done
+  V[tee1]+=" $(tee_stream 1)"
+  V[ours_get]+=" $(ours_get)"; V[tcpdump_get]+=" $(tcpdump_get)"; V[tshark_get]+=" $(tshark_get)"
+  c1=$(cat "$OUT/count.ours"); c2=$(cat "$OUT/count.tcpdump"); c3=$(cat "$OUT/count.tshark")
+  [ "$c1" = "$c2" ] && [ "$c1" = "$c3" ] || { echo "GET counts differ: pipesfs $c1, tcpdump $c2, tshark $c3" >&2; exit 1; }
+  V[linked]+=" $(splice_run linked)"; V[sources]+=" $(splice_run sources)"
+  [ "$(cat "$OUT/splice.bytes")" = "$(( $(cat "$OUT/splice.80") + $(cat "$OUT/splice.443") ))" ] \
+    || { echo "spliced bytes differ from the two sources" >&2; exit 1; }
+done
+V[ours1]=${V[ours]}
+
+CPU=$(awk -F: '/model name/ {gsub(/^ +/, "", $2); print $2; exit}' /proc/cpuinfo)
+echo "## End-to-end benchmarks, $(date -u +%F), $(nproc) cores, $CPU, RUNS=$RUNS: bash examples/bench/run.sh"
+echo
+echo "### 2. Stream throughput: $(( STREAM_BYTES / 1000000 )) MB of 1500-byte frames, lossless, GB/s"
+echo
+echo "| path | GB/s median (min–max) | ratio to kernel pipe | target |"
+echo "| --- | --- | --- | --- |"
+P=$(median_of "${V[pipe]}")
+row "cat file \| cat > /dev/null (kernel pipe)" "${V[pipe]}" "$P" "baseline"
+row "cat MOUNT/all > /dev/null (pipesfs)" "${V[ours]}" "$P" "≥ 1.0×"
+row "cat on the C null FUSE filesystem (FUSE limit)" "${V[null]}" "$P" "—"
+N=$(median_of "${V[null]}")
+printf '\npipesfs reaches %.0f %% of the FUSE limit (target ≥ 50 %%).\n' "$(echo "100 * $(median_of "${V[ours]}") / $N" | bc -l)"
+echo
+echo "### 3. Fan-out: aggregate GB/s of N readers of one node, against tee into N pipes"
+echo
+echo "| readers | pipesfs GB/s (min–max) | tee GB/s median | pipesfs / tee | target |"
+echo "| --- | --- | --- | --- | --- |"
+for k in 1 2 4 8; do
+  T=$(median_of "${V[tee$k]}")
+  s=$(printf '%s\n' ${V[ours$k]} | summary); IFS='|' read -r med lo hi <<<"$s"
+  printf '| %d | %.2f (%.2f–%.2f) | %.2f | %.2f× | %s |\n' "$k" "$med" "$lo" "$hi" "$T" "$(echo "$med / $T" | bc -l)" \
+    "$([ $k = 4 ] && echo '≥ 2×' || echo '—')"
+done
+echo
+echo "### 4. Counting HTTP GET request lines in $(du -h "$BIG" | cut -f1) of synthetic traffic ($(cat "$OUT/count.ours") GETs, all three agree), seconds"
+echo
+echo "| path | seconds median (min–max) | pipesfs speed-up | target |"
+echo "| --- | --- | --- | --- |"
+O=$(median_of "${V[ours_get]}")
+srow() { local s; s=$(printf '%s\n' $2 | summary); IFS='|' read -r med lo hi <<<"$s"
+  printf '| %s | %.2f (%.2f–%.2f) | %.2f× | %s |\n' "$1" "$med" "$lo" "$hi" "$(echo "$med / $O" | bc -l)" "$3"; }
+srow "pipesfs: cat ip/tcp/http/get/all \| grep -ac '^GET ' (replay at speed=max)" "${V[ours_get]}" "1.00×"
+srow "tcpdump -q -A with a BPF GET filter \| grep -ac 'GET /'" "${V[tcpdump_get]}" "pipesfs ≥ 1.0×"
+srow "tshark -Y 'ip && http.request.method == \"GET\"'" "${V[tshark_get]}" "pipesfs ≥ 10×"
+echo
+echo "### 5. Splice: reading web/all (ln -s from port=80 and port=443) against reading both sources, seconds"
+echo
+echo "| path | seconds median (min–max) | ratio (time of sources / time of splice) |"
+echo "| --- | --- | --- |"
+L=$(median_of "${V[linked]}")
+s=$(printf '%s\n' ${V[linked]} | summary); IFS='|' read -r med lo hi <<<"$s"
+printf '| cat web/all (one reader of the spliced node) | %.2f (%.2f–%.2f) | 1.00× |\n' "$med" "$lo" "$hi"
+s=$(printf '%s\n' ${V[sources]} | summary); IFS='|' read -r med lo hi <<<"$s"
+printf '| cat port=80/all and cat port=443/all together | %.2f (%.2f–%.2f) | %.2f× |\n' "$med" "$lo" "$hi" "$(echo "$med / $L" | bc -l)"
+if [[ $SKIP != *live* ]]; then
+echo
+echo "### 1. Live capture (examples/bench/nic.sh, live part)"
+NIC_PARTS=live RUNS="$RUNS" bash examples/bench/nic.sh | sed -n '/live capture/,$p'
+fi
+[[ $SKIP == *jmh* ]] && exit 0
+echo
+echo "### 6. In-process (JMH)"
+echo
+( mvn -q -o -Pjmh -pl buffers,examples -am package -DskipTests >/dev/null 2>&1 || mvn -q -Pjmh -pl buffers,examples -am package -DskipTests >/dev/null )
+echo '```'
+java -jar buffers/target/benchmarks.jar -wi 2 -i 5 -w 1 -r 1 2>/dev/null | sed -n '/^Benchmark/,$p'
+java -jar examples/target/benchmarks.jar -wi 2 -i 5 -w 1 -r 1 2>/dev/null | sed -n '/^Benchmark/,$p'
+echo '```'
