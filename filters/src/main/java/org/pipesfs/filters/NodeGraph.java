@@ -272,22 +272,19 @@ public final class NodeGraph implements FrameSink
     /** Offers an element a classifier has routed to its class on to its other children and links. */
     private void offerToOthers(final Node node, final long position, final long sequence, final int offset, final int length)
     {
-        for (final Node child : node.offerChildren())
-        {
-            if (!child.isUserNode())
-            {
-                offer(child, position, sequence, offset, length);
-            }
-        }
-        for (final Node target : node.linkTargets())
-        {
-            offer(target, position, sequence, offset, length);
-        }
+        offerTo(node.offerChildren(), node, position, sequence, offset, length);
     }
 
     private void offerDownstream(final Node node, final long position, final long sequence, final int offset, final int length)
     {
-        for (final Node child : node.children())
+        offerTo(node.children(), node, position, sequence, offset, length);
+    }
+
+    /** Offers an element to {@code children} of {@code node} that are not user nodes, and to its link targets. */
+    private void offerTo(
+        final Node[] children, final Node node, final long position, final long sequence, final int offset, final int length)
+    {
+        for (final Node child : children)
         {
             if (!child.isUserNode())
             {
@@ -426,33 +423,15 @@ public final class NodeGraph implements FrameSink
             final long sequence = written.commit(position, length, length, timestampNs, linkType);
             final PacketView view = views[viewDepth];
             view.decode(written.buffer(), written.frameOffset(position), length, linkType, PacketView.TRANSPARENT);
-            final Node node = emitNode;
-            final PacketView outerPacket = packet;
-            final int outerBuffer = bufferId;
-            final int outerShift = baseShift;
-            final boolean outerPieces = pieces;
-            packet = view;
-            bufferId = DataBuffer.WRITTEN;
-            baseShift = 0;
-            pieces = false;
-            viewDepth++;
-            ringBudget--;
-            try
-            {
-                accepted(node, node.filter(), null, position, sequence, 0, length);
-            }
-            finally
-            {
-                viewDepth--;
-                packet = outerPacket;
-                bufferId = outerBuffer;
-                baseShift = outerShift;
-                pieces = outerPieces;
-            }
+            passOn(view, DataBuffer.WRITTEN, position, sequence, 0, length, null, false);
             return true;
         }
 
-        /** Appends the element to the transform node's ring and offers it on, as if it had arrived decoded in {@code view}. */
+        /**
+         * Passes an element the transform yields on from its node, decoded in {@code view}: a
+         * whole new element as any accepted element, a piece to the node's ring, its flow's
+         * class and its other children.
+         */
         private void passOn(
             final PacketView view,
             final int elementBuffer,
@@ -476,6 +455,11 @@ public final class NodeGraph implements FrameSink
             ringBudget--;
             try
             {
+                if (!piece)
+                {
+                    accepted(node, node.filter(), null, position, sequence, offset, length);
+                    return;
+                }
                 node.keep(elementBuffer, sequence, length, false);
                 if (node.output().readerCount() > 0)
                 {
