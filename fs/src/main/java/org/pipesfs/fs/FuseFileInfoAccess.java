@@ -40,6 +40,12 @@ final class FuseFileInfoAccess
         return memory(fi).getLong(FH_OFFSET);
     }
 
+    /** The handle in the {@code fuse_file_info} at native {@code address}. */
+    static long handleAt(final long address)
+    {
+        return org.agrona.UnsafeApi.getLong(address + FH_OFFSET);
+    }
+
     /** Stores the handle and marks the file direct-I/O and non-seekable, as a pipe is. */
     static void openPipe(final FuseFileInfo fi, final long handle)
     {

@@ -44,12 +44,45 @@ final class PipesFs extends FuseStubFS
     private final PollNotifier polls = new PollNotifier(libFuse);
     private final Ownership ownership;
 
+    /**
+     * {@code read} as libfuse calls it, every argument a native word. jnr-fuse's own binding
+     * makes a path {@code String}, a {@code FuseFileInfo} struct and a {@code Pointer} on every
+     * call; on the data path that allocation showed up first in the profile (issue 8).
+     */
+    public interface RawRead
+    {
+        @jnr.ffi.annotations.Delegate
+        int read(long path, long buf, long size, long offset, long fileInfo);
+    }
+
+    /** Held for as long as the mount: libfuse calls it through a native pointer. */
+    private final RawRead rawRead = this::rawRead;
+
     PipesFs(final NodeGraph graph, final SourcePump pump, final Path mountPoint, final int uid, final int gid)
     {
         this.graph = graph;
         this.pump = pump;
         this.mountPoint = mountPoint;
         this.ownership = new Ownership(uid, gid);
+        installRawRead();
+    }
+
+    /** Points {@code fuse_operations.read} at {@link #rawRead} instead of jnr-fuse's binding. */
+    private void installRawRead()
+    {
+        final Pointer closure = jnr.ffi.Runtime.getSystemRuntime().getClosureManager()
+            .getClosurePointer(RawRead.class, rawRead);
+        jnr.ffi.Struct.getMemory(fuseOperations).putPointer(fuseOperations.read.offset(), closure);
+    }
+
+    private int rawRead(final long path, final long buf, final long size, final long offset, final long fileInfo)
+    {
+        final OpenFile file = handles.get(FuseFileInfoAccess.handleAt(fileInfo));
+        if (file == null)
+        {
+            return -Errno.EBADF;
+        }
+        return file.read(buf, (int)Math.min(size, Integer.MAX_VALUE), offset, mount);
     }
 
     /** Ends every blocked read and releases every reader; called when the mount goes away. */
@@ -223,18 +256,6 @@ final class PipesFs extends FuseStubFS
         }
         FuseFileInfoAccess.openPipe(fi, handle);
         return 0;
-    }
-
-    @Override
-    public int read(
-        final String path, final Pointer buf, @size_t final long size, @off_t final long offset, final FuseFileInfo fi)
-    {
-        final OpenFile file = handles.get(FuseFileInfoAccess.handle(fi));
-        if (file == null)
-        {
-            return -Errno.EBADF;
-        }
-        return file.read(buf.address(), (int)Math.min(size, Integer.MAX_VALUE), offset, mount);
     }
 
     @Override
