@@ -41,6 +41,8 @@ public final class NodeGraph implements FrameSink
 
     private final DataBuffer data;
     private final DataBuffer written;
+    /** Both data buffers, for walks over them on the producer without an array per walk. */
+    private final DataBuffer[] buffers;
     private final WriteInlet inlet;
     private final ControlledMessageHandler injector = this::inject;
     private final BufferPolicy policy;
@@ -78,6 +80,7 @@ public final class NodeGraph implements FrameSink
     {
         this.data = data;
         this.written = data.companion(Math.max(DataBuffer.MIN_CAPACITY, data.capacity() / 4));
+        this.buffers = new DataBuffer[] {data, written};
         this.inlet = new WriteInlet(INLET_CAPACITY, this::settleLiveness, () -> livenessChanged = true);
         this.policy = policy;
         this.indexEntries = indexEntries;
@@ -361,7 +364,7 @@ public final class NodeGraph implements FrameSink
                 emitNode = node;
                 try
                 {
-                    for (final DataBuffer buffer : new DataBuffer[] {data, written})
+                    for (final DataBuffer buffer : buffers)
                     {
                         final long before = buffer.tail() - (waiting ? 0 : buffer.capacity() / 2);
                         transform.releaseBefore(buffer.id(), before, transformOutput);

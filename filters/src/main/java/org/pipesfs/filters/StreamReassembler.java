@@ -206,8 +206,10 @@ public final class StreamReassembler implements Filter.Transform, Filter.Classif
             return none;
         }
         long lowest = none;
-        for (int slot = 0; slot < MAX_FLOWS; slot++)
+        int unseen = heldPieces; // stop once every held piece has been looked at
+        for (int slot = 0; slot < MAX_FLOWS && unseen > 0; slot++)
         {
+            unseen -= heldCount[slot];
             for (int p = heldHead[slot]; p != NONE; p = pieceNext[p])
             {
                 if (pieceBuffer[p] == bufferId)
@@ -225,8 +227,10 @@ public final class StreamReassembler implements Filter.Transform, Filter.Classif
         {
             return;
         }
-        for (int slot = 0; slot < MAX_FLOWS; slot++)
+        int unseen = heldPieces;
+        for (int slot = 0; slot < MAX_FLOWS && unseen > 0; slot++)
         {
+            unseen -= heldCount[slot];
             for (int p = heldHead[slot]; p != NONE; p = pieceNext[p])
             {
                 if (pieceBuffer[p] == bufferId && piecePosition[p] < position)
