@@ -118,7 +118,7 @@ final class MountCommand implements Callable<Integer>
         watchForUnmount(fs, dir);
         try
         {
-            fs.mount(dir, true, false, mountOptions());
+            fs.serve(dir, mountOptions());
         }
         catch (final RuntimeException ex)
         {

@@ -85,6 +85,23 @@ final class PipesFs extends FuseStubFS
         return file.read(buf, (int)Math.min(size, Integer.MAX_VALUE), offset, mount);
     }
 
+    /**
+     * Mounts on {@code dir} with libfuse {@code options} and serves on JVM threads
+     * ({@link FuseLoop}) until unmounted.
+     */
+    void serve(final Path dir, final String[] options)
+    {
+        final String[] args = new String[options.length + 3];
+        args[0] = "pipesfs";
+        args[1] = "-f";
+        System.arraycopy(options, 0, args, 2, options.length);
+        args[args.length - 1] = dir.toAbsolutePath().toString();
+        if (FuseLoop.run(fuseOperations, args, "pipesfs-fuse") != 0)
+        {
+            throw new IllegalStateException("libfuse could not mount " + dir);
+        }
+    }
+
     /** Ends every blocked read and releases every reader; called when the mount goes away. */
     void shutdown()
     {
