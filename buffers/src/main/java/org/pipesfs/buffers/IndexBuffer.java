@@ -60,6 +60,9 @@ public final class IndexBuffer implements AutoCloseable
     private static final IndexBuffer[] NO_TARGETS = new IndexBuffer[0];
 
     private final DataBuffer data;
+    /** Appends leave waking readers to {@link #publish} (see {@link DataBuffer#batchWakeups}). */
+    private final boolean batchedWakeups;
+    private boolean unpublished;
     /** Allocated when the first reader opens (or the first entry is appended): most rings never are. */
     // Plain fields: set under this object's lock; a producer that reads a stale null takes the lock once.
     private ByteBuffer memory;
@@ -95,6 +98,7 @@ public final class IndexBuffer implements AutoCloseable
     IndexBuffer(final DataBuffer data, final int entryCount, final BufferPolicy policy)
     {
         this.data = data;
+        this.batchedWakeups = data.batchedWakeups();
         this.policy = policy;
         this.capacity = BitUtil.findNextPositivePowerOfTwo(Math.max(entryCount, MIN_ENTRIES));
         this.mask = capacity - 1;
@@ -205,8 +209,16 @@ public final class IndexBuffer implements AutoCloseable
         }
         bytesOut += viewLength;
         tail = index + 1;
-        entries.putLongVolatile(tailOffset, index + 1);
-        dataBell.ring();
+        if (batchedWakeups)
+        {
+            entries.putLongOrdered(tailOffset, index + 1);
+            unpublished = true;
+        }
+        else
+        {
+            entries.putLongVolatile(tailOffset, index + 1);
+            dataBell.ring();
+        }
 
         final IndexBuffer[] spliced = targets;
         for (final IndexBuffer target : spliced)
@@ -476,11 +488,20 @@ public final class IndexBuffer implements AutoCloseable
      */
     public long room()
     {
+        return room(1);
+    }
+
+    /**
+     * Like {@link #room()}, but rechecks the readers whenever less than {@code wanted} entries
+     * are cached (wanted is capped at a quarter of the ring, so it can always be met).
+     */
+    public long room(final long wanted)
+    {
         if (policy == BufferPolicy.LOSSY || closed)
         {
             return Integer.MAX_VALUE;
         }
-        if (tail >= limit)
+        if (limit - tail < Math.max(1, Math.min(wanted, capacity >> 2)))
         {
             long lowest = tail;
             for (final IndexReader reader : readers)
@@ -492,8 +513,19 @@ public final class IndexBuffer implements AutoCloseable
         return limit - tail;
     }
 
+    /** Wakes this ring's readers if entries were appended since the last call. Producer thread. */
+    void publish()
+    {
+        if (unpublished)
+        {
+            unpublished = false;
+            dataBell.ring();
+        }
+    }
+
     private boolean awaitSpace(final long index)
     {
+        data.publish();
         final Doorbell bell = data.spaceBell();
         while (true)
         {

@@ -37,7 +37,8 @@ public final class NodeGraph implements FrameSink
 
     /** Bytes of the hand-off ring from writers to the producer. */
     private static final int INLET_CAPACITY = 1 << 21;
-    private static final long ROOM_WAIT_NS = 100_000L;
+    /** Ring entries the lossless producer waits for once a ring is full, so it runs in batches. */
+    private static final int RING_BATCH = 1024;
 
     private final DataBuffer data;
     private final DataBuffer written;
@@ -45,6 +46,7 @@ public final class NodeGraph implements FrameSink
     private final DataBuffer[] buffers;
     private final WriteInlet inlet;
     private final ControlledMessageHandler injector = this::inject;
+    private final Runnable serviceWritesAction = this::serviceWrites;
     private final BufferPolicy policy;
     private final int indexEntries;
     private final Object lock = new Object();
@@ -79,6 +81,7 @@ public final class NodeGraph implements FrameSink
     public NodeGraph(final DataBuffer data, final BufferPolicy policy, final int indexEntries)
     {
         this.data = data;
+        data.batchWakeups();
         this.written = data.companion(Math.max(DataBuffer.MIN_CAPACITY, data.capacity() / 4));
         this.buffers = new DataBuffer[] {data, written};
         this.inlet = new WriteInlet(INLET_CAPACITY, this::settleLiveness, () -> livenessChanged = true);
@@ -307,21 +310,9 @@ public final class NodeGraph implements FrameSink
      */
     private boolean awaitRingRoom()
     {
-        while (true)
-        {
-            final int room = data.ringRoom();
-            if (room > 0)
-            {
-                ringBudget = room - 1L;
-                return true;
-            }
-            if (data.isClosed())
-            {
-                return false;
-            }
-            serviceWrites();
-            java.util.concurrent.locks.LockSupport.parkNanos(ROOM_WAIT_NS);
-        }
+        final int room = data.awaitRingRoom(RING_BATCH, serviceWritesAction);
+        ringBudget = room - 1L;
+        return room > 0;
     }
 
     /** While the producer waits for space: inject writes, and stop holding elements that pin it. */
@@ -331,7 +322,14 @@ public final class NodeGraph implements FrameSink
         if (transformNodes.length > 0)
         {
             releaseOldHolds(true);
+            data.publish();
         }
+    }
+
+    /** Wakes readers of everything appended so far; the source pump calls it after each batch. */
+    public void publish()
+    {
+        data.publish();
     }
 
     // ---- transforms (stream, defrag), on the producer thread ----------------------------------
@@ -509,6 +507,7 @@ public final class NodeGraph implements FrameSink
         {
             inlet.drain(injector);
             inlet.releaseClosed();
+            data.publish();
             if (livenessChanged)
             {
                 livenessChanged = false;

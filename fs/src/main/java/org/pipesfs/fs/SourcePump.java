@@ -149,6 +149,7 @@ final class SourcePump implements AutoCloseable
                     }
                 }
                 final int produced = source.poll(data, graph, BATCH);
+                graph.publish();
                 if (produced == FrameSource.END)
                 {
                     sourceDone = true;
