@@ -195,8 +195,8 @@ echo "### 6. In-process (JMH)"
 echo
 ( mvn -q -o -Pjmh -pl buffers,examples -am package -DskipTests >/dev/null 2>&1 || mvn -q -Pjmh -pl buffers,examples -am package -DskipTests >/dev/null )
 echo '```'
-java -jar buffers/target/benchmarks.jar -f 1 -wi 2 -i 5 -w 0.5 -r 0.5 2>/dev/null | sed -n '/^Benchmark/,$p'
-java -jar examples/target/benchmarks.jar -f 1 -wi 2 -i 5 -w 0.5 -r 0.5 2>/dev/null | sed -n '/^Benchmark/,$p'
+java -jar buffers/target/benchmarks.jar -f 1 -wi 2 -i 5 -w 300ms -r 300ms 2>/dev/null | sed -n '/^Benchmark/,$p'
+java -jar examples/target/benchmarks.jar -f 1 -wi 2 -i 5 -w 300ms -r 300ms 2>/dev/null | sed -n '/^Benchmark/,$p'
 echo '```'
 fi
 echo

@@ -26,8 +26,8 @@ import java.nio.file.Path;
  * The FUSE mapping of SPEC §1–§3 onto the node graph: each node is a directory holding
  * {@code all}, {@code all.pcap} and {@code .stats} (and {@code .ctl} at the root); links are
  * symlinks. Each operation is short and each errno deliberate; a refused operation logs one
- * line saying why. Operations run on libfuse worker threads; a blocked read holds its worker,
- * so the loop is multithreaded.
+ * line saying why. Operations run on {@link FuseLoop}'s worker threads; a blocked read holds
+ * its worker, so the loop is multithreaded.
  */
 final class PipesFs extends FuseStubFS
 {
