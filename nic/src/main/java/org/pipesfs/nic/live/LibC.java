@@ -2,6 +2,7 @@ package org.pipesfs.nic.live;
 
 import jnr.ffi.LibraryLoader;
 import jnr.ffi.annotations.In;
+import jnr.ffi.annotations.Out;
 import jnr.ffi.annotations.SaveError;
 
 /** The few libc calls live capture needs, bound with jnr-ffi. Buffers are passed as raw addresses. */
@@ -13,8 +14,18 @@ public interface LibC
     int SOL_SOCKET = 1;
     int SO_RCVBUF = 8;
     int SO_RCVBUFFORCE = 33;
-    int MSG_DONTWAIT = 0x40;
-    int MSG_TRUNC = 0x20;
+    int SO_ERROR = 4;
+    int SOL_PACKET = 263;
+    int PACKET_RX_RING = 5;
+    int PACKET_VERSION = 10;
+    int TPACKET_V3 = 2;
+    int PROT_READ = 1;
+    int PROT_WRITE = 2;
+    int MAP_SHARED = 1;
+    short POLLIN = 1;
+    short POLLERR = 8;
+    short POLLHUP = 16;
+    short POLLNVAL = 32;
     int EAGAIN = 11;
     int EINTR = 4;
     int EPERM = 1;
@@ -33,9 +44,18 @@ public interface LibC
     @SaveError
     int setsockopt(int fd, int level, int name, @In int[] value, int length);
 
-    /** recv(2) into native memory at {@code address}. */
     @SaveError
-    long recv(int fd, long address, long length, int flags);
+    int getsockopt(int fd, int level, int name, @Out int[] value, int[] length);
+
+    /**
+     * mmap(2); MAP_FAILED is address -1. Declared with a Pointer result and typed sizes: with
+     * plain longs jnr-ffi 2.2.16 passed an offset glibc rejected (EINVAL, no system call made).
+     */
+    @SaveError
+    jnr.ffi.Pointer mmap(jnr.ffi.Pointer address, @jnr.ffi.types.size_t long length, int protection, int flags, int fd,
+        @jnr.ffi.types.off_t long offset);
+
+    int munmap(long address, long length);
 
     @SaveError
     int if_nametoindex(String name);

@@ -1,5 +1,6 @@
 package org.pipesfs.nic.live;
 
+import org.agrona.UnsafeApi;
 import org.pipesfs.buffers.DataBuffer;
 import org.pipesfs.buffers.FrameSink;
 import org.pipesfs.nic.FrameSource;
@@ -7,8 +8,10 @@ import org.pipesfs.nic.pcap.PcapFormat;
 
 /**
  * {@code live:IFACE} (SPEC §4): frames from a real interface through an AF_PACKET socket,
- * received straight into a claimed DBuf slot, so no Java array is ever on the path. Each
- * frame is stamped with the wall clock when it is received. Lossy by default, like a NIC.
+ * read in place from the socket's mapped receive ring and copied once, into a claimed DBuf
+ * slot, so no Java array is ever on the path. Each frame keeps the kernel's receive
+ * timestamp. Lossy by default, like a NIC: a producer that falls behind leaves blocks with
+ * the kernel, which drops what no longer fits, as a NIC would.
  */
 public final class LiveSource implements FrameSource
 {
@@ -17,7 +20,6 @@ public final class LiveSource implements FrameSource
     private static final int IDLE_WAIT_MS = 10;
 
     private final PacketSocket socket;
-    private final long epochOffsetNs = System.currentTimeMillis() * 1_000_000L - System.nanoTime();
     private long packets;
     private long bytes;
     private volatile String problem;
@@ -37,29 +39,29 @@ public final class LiveSource implements FrameSource
         int produced = 0;
         while (produced < limit)
         {
-            final long position = data.claim(DataBuffer.MAX_FRAME_LENGTH);
+            if (!socket.next())
+            {
+                if (produced == 0)
+                {
+                    final int error = socket.awaitFrame(IDLE_WAIT_MS);
+                    if (error != 0)
+                    {
+                        problem = "live capture on " + socket.interfaceName() + " failed: " + socket.describeError(error);
+                        System.err.println("pipesfs: " + problem);
+                        return END;
+                    }
+                }
+                break;
+            }
+            final int captured = Math.min(socket.capturedLength(), DataBuffer.MAX_FRAME_LENGTH);
+            final long position = data.claim(captured);
             if (position < 0)
             {
                 return END;
             }
-            final long wire = socket.receive(base + data.frameOffset(position), DataBuffer.MAX_FRAME_LENGTH);
-            if (wire == 0)
-            {
-                if (produced == 0)
-                {
-                    socket.awaitFrame(IDLE_WAIT_MS);
-                }
-                break;
-            }
-            if (wire < 0)
-            {
-                problem = "live capture on " + socket.interfaceName() + " failed: " + socket.describeError(wire);
-                System.err.println("pipesfs: " + problem);
-                return END;
-            }
-            final int captured = (int)Math.min(wire, DataBuffer.MAX_FRAME_LENGTH);
-            final long sequence = data.commit(position, captured, (int)Math.min(wire, Integer.MAX_VALUE),
-                epochOffsetNs + System.nanoTime(), linkType());
+            UnsafeApi.copyMemory(socket.frameAddress(), base + data.frameOffset(position), captured);
+            final long sequence = data.commit(position, captured, Math.max(captured, socket.wireLength()),
+                socket.timestampNs(), linkType());
             packets++;
             bytes += captured;
             produced++;

@@ -1,22 +1,64 @@
 package org.pipesfs.nic.live;
 
+import org.agrona.UnsafeApi;
+
 /**
  * An AF_PACKET raw socket bound to one interface, receiving every frame in both directions
- * (ETH_P_ALL), as tcpdump does. Frames are received straight into caller memory.
- * Single-threaded: only the producer thread receives.
+ * (ETH_P_ALL) as tcpdump does, through a TPACKET_V3 receive ring mapped into our memory
+ * (PACKET_MMAP). The kernel fills whole blocks of frames; we read each frame in place and
+ * hand the block back, with no system call per frame. One {@code recv(2)} per frame cost
+ * 2.4 µs of CPU per frame and lost a quarter of a 735 kpps burst (issue 8).
+ *
+ * <pre>
+ * The ring: BLOCKS blocks of BLOCK_SIZE bytes, owned by the kernel until it sets TP_STATUS_USER.
+ * A block (struct tpacket_block_desc, v1 header):
+ *   0  u32 version        4  u32 offset_to_priv
+ *   8  u32 block_status  12  u32 num_pkts
+ *  16  u32 offset_to_first_pkt  20  u32 blk_len   24  u64 seq_num  32.. timestamps
+ * A frame in it (struct tpacket3_hdr), then the frame's bytes at tp_mac:
+ *   0  u32 tp_next_offset   4  u32 tp_sec   8  u32 tp_nsec  12  u32 tp_snaplen
+ *  16  u32 tp_len          20  u32 tp_status  24  u16 tp_mac  26  u16 tp_net
+ * </pre>
+ *
+ * <p>Single-threaded: only the producer thread reads frames. A frame's bytes stay valid until
+ * the next call to {@link #next()}, which may return its block to the kernel.
  */
 public final class PacketSocket implements AutoCloseable
 {
-    /** Receive buffer we ask the kernel for, so bursts wait in the socket, not on the floor. */
-    static final int RECEIVE_BUFFER = 64 << 20;
+    static final int BLOCK_SIZE = 1 << 20;
+    static final int BLOCKS = 64;
+    /** A partly filled block is handed over after this long, bounding the latency of a trickle. */
+    private static final int BLOCK_TIMEOUT_MS = 8;
+    private static final int FRAME_SIZE = 2048;
+    private static final int BLOCK_STATUS_OFFSET = 8;
+    private static final int NUM_PACKETS_OFFSET = 12;
+    private static final int FIRST_PACKET_OFFSET = 16;
+    private static final int NEXT_OFFSET = 0;
+    private static final int SECONDS_OFFSET = 4;
+    private static final int NANOS_OFFSET = 8;
+    private static final int SNAP_LENGTH_OFFSET = 12;
+    private static final int WIRE_LENGTH_OFFSET = 16;
+    private static final int MAC_OFFSET = 24;
+    private static final int TP_STATUS_KERNEL = 0;
+    private static final int TP_STATUS_USER = 1;
 
     private final LibC libc = LibC.INSTANCE;
     private final String interfaceName;
     private final int fd;
+    private final long ring;
     private final byte[] pollfd = new byte[8];
+    private final int[] socketError = new int[1];
+    private final int[] socketErrorLength = new int[1];
+
+    // producer-owned cursor
+    private int blockIndex;
+    private long block;
+    private int remaining;
+    private long frame;
 
     /**
-     * @throws IllegalArgumentException with a one-line reason: missing interface or permission.
+     * @throws IllegalArgumentException with a one-line reason: missing interface, permission,
+     *         or no memory for the ring.
      */
     public PacketSocket(final String interfaceName)
     {
@@ -35,13 +77,31 @@ public final class PacketSocket implements AutoCloseable
                 ? "permission denied: run as root or grant CAP_NET_RAW"
                 : libc.strerror(errno)));
         }
-        libc.setsockopt(fd, LibC.SOL_SOCKET, LibC.SO_RCVBUFFORCE, new int[] {RECEIVE_BUFFER}, 4);
+        final int ringBytes = BLOCK_SIZE * BLOCKS;
+        final int[] request = {BLOCK_SIZE, BLOCKS, FRAME_SIZE, ringBytes / FRAME_SIZE, BLOCK_TIMEOUT_MS, 0, 0};
+        if (libc.setsockopt(fd, LibC.SOL_PACKET, LibC.PACKET_VERSION, new int[] {LibC.TPACKET_V3}, 4) != 0
+            || libc.setsockopt(fd, LibC.SOL_PACKET, LibC.PACKET_RX_RING, request, request.length * 4) != 0)
+        {
+            throw failure("cannot set up a receive ring");
+        }
+        final jnr.ffi.Pointer mapped = libc.mmap(null, ringBytes, LibC.PROT_READ | LibC.PROT_WRITE, LibC.MAP_SHARED, fd, 0);
+        ring = mapped == null ? -1 : mapped.address();
+        if (ring == -1)
+        {
+            throw failure("cannot map the receive ring");
+        }
         if (libc.bind(fd, sockaddrLl(index), 20) != 0)
         {
-            final int errno = LibC.errno();
-            libc.close(fd);
-            throw new IllegalArgumentException("live capture: cannot bind to " + interfaceName + ": " + libc.strerror(errno));
+            libc.munmap(ring, ringBytes);
+            throw failure("cannot bind to " + interfaceName);
         }
+    }
+
+    private IllegalArgumentException failure(final String what)
+    {
+        final int errno = LibC.errno();
+        libc.close(fd);
+        return new IllegalArgumentException("live capture: " + what + ": " + libc.strerror(errno));
     }
 
     /** struct sockaddr_ll: family, protocol (network order), ifindex, hatype, pkttype, halen, addr[8]. */
@@ -59,31 +119,83 @@ public final class PacketSocket implements AutoCloseable
     }
 
     /**
-     * Receives one frame into {@code [address, address + capacity)} without blocking.
-     *
-     * @return the frame's length on the wire (may exceed capacity: then it was cut), 0 if none
-     *         is waiting, or -errno.
+     * Moves to the next frame the kernel has handed over, returning the finished block to the
+     * kernel on the way. False if none is ready; never blocks.
      */
-    public long receive(final long address, final int capacity)
+    public boolean next()
     {
-        final long n = libc.recv(fd, address, capacity, LibC.MSG_DONTWAIT | LibC.MSG_TRUNC);
-        if (n >= 0)
+        if (block != 0)
         {
-            return n;
+            if (remaining > 0)
+            {
+                frame += UnsafeApi.getInt(frame + NEXT_OFFSET);
+                remaining--;
+                return true;
+            }
+            UnsafeApi.putIntVolatile(null, block + BLOCK_STATUS_OFFSET, TP_STATUS_KERNEL);
+            block = 0;
+            blockIndex = (blockIndex + 1) % BLOCKS;
         }
-        final int errno = LibC.errno();
-        return errno == LibC.EAGAIN || errno == LibC.EINTR ? 0 : -errno;
+        final long candidate = ring + (long)blockIndex * BLOCK_SIZE;
+        if ((UnsafeApi.getIntVolatile(null, candidate + BLOCK_STATUS_OFFSET) & TP_STATUS_USER) == 0)
+        {
+            return false;
+        }
+        block = candidate;
+        remaining = UnsafeApi.getInt(candidate + NUM_PACKETS_OFFSET) - 1;
+        frame = candidate + UnsafeApi.getInt(candidate + FIRST_PACKET_OFFSET);
+        return remaining >= 0 || next();
     }
 
-    /** Blocks up to {@code timeoutMs} until a frame is waiting; idle capture costs no CPU. */
-    public void awaitFrame(final int timeoutMs)
+    /** Address of the current frame's first byte (its link-layer header). */
+    public long frameAddress()
+    {
+        return frame + (UnsafeApi.getShort(frame + MAC_OFFSET) & 0xffff);
+    }
+
+    /** Bytes of the current frame in the ring. */
+    public int capturedLength()
+    {
+        return UnsafeApi.getInt(frame + SNAP_LENGTH_OFFSET);
+    }
+
+    /** The current frame's length on the wire. */
+    public int wireLength()
+    {
+        return UnsafeApi.getInt(frame + WIRE_LENGTH_OFFSET);
+    }
+
+    /** When the kernel received the current frame, ns since the epoch. */
+    public long timestampNs()
+    {
+        return (UnsafeApi.getInt(frame + SECONDS_OFFSET) & 0xffffffffL) * 1_000_000_000L
+            + (UnsafeApi.getInt(frame + NANOS_OFFSET) & 0xffffffffL);
+    }
+
+    /**
+     * Blocks up to {@code timeoutMs} until a block is ready; idle capture costs no CPU.
+     *
+     * @return 0, or the socket's pending error (a positive errno, e.g. ENETDOWN).
+     */
+    public int awaitFrame(final int timeoutMs)
     {
         pollfd[0] = (byte)fd;
         pollfd[1] = (byte)(fd >>> 8);
         pollfd[2] = (byte)(fd >>> 16);
         pollfd[3] = (byte)(fd >>> 24);
-        pollfd[4] = 1; // POLLIN
+        pollfd[4] = LibC.POLLIN;
+        pollfd[6] = 0;
+        pollfd[7] = 0;
         libc.poll(pollfd, 1, timeoutMs);
+        final int revents = (pollfd[6] & 0xff) | (pollfd[7] & 0xff) << 8;
+        if ((revents & (LibC.POLLERR | LibC.POLLHUP | LibC.POLLNVAL)) == 0)
+        {
+            return 0;
+        }
+        socketErrorLength[0] = 4;
+        socketError[0] = 0;
+        libc.getsockopt(fd, LibC.SOL_SOCKET, LibC.SO_ERROR, socketError, socketErrorLength);
+        return socketError[0] != 0 ? socketError[0] : LibC.ENETDOWN;
     }
 
     public String interfaceName()
@@ -91,13 +203,14 @@ public final class PacketSocket implements AutoCloseable
         return interfaceName;
     }
 
-    public String describeError(final long negativeErrno)
+    public String describeError(final int errno)
     {
-        return libc.strerror((int)-negativeErrno);
+        return libc.strerror(errno);
     }
 
     public void close()
     {
+        libc.munmap(ring, (long)BLOCK_SIZE * BLOCKS);
         libc.close(fd);
     }
 }
