@@ -163,6 +163,13 @@ final class SourcePump implements AutoCloseable
             }
             state = State.STOPPED;
         }
+        catch (final InternalError fault)
+        {
+            // HotSpot turns SIGBUS on mapped memory into this: a replayed capture was truncated.
+            System.err.println("pipesfs: source failed: " + source.describe()
+                + ": the file shrank while it was being replayed (" + fault.getMessage() + ")");
+            state = State.STOPPED;
+        }
         catch (final Throwable t)
         {
             System.err.println("pipesfs: source failed: " + t);

@@ -4,7 +4,13 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -59,6 +65,60 @@ class ReplayMountTest
             }
         }
         return new long[] {count, bytes};
+    }
+
+    @Test
+    void captureThatShrinksDuringReplayStopsTheSourceAndDeliversEverythingBefore() throws Exception
+    {
+        final int frames = 4000;
+        final int frameLength = 1000;
+        final Path capture = Files.createTempFile("shrinking", ".pcap");
+        final ByteBuffer file = ByteBuffer.allocate(24 + frames * (16 + frameLength)).order(ByteOrder.LITTLE_ENDIAN);
+        file.putInt(0xa1b2c3d4).putShort((short)2).putShort((short)4).putInt(0).putInt(0).putInt(65535).putInt(1);
+        for (int i = 0; i < frames; i++)
+        {
+            file.putInt(1_700_000_000).putInt(i).putInt(frameLength).putInt(frameLength);
+            for (int k = 0; k < frameLength; k++)
+            {
+                file.put((byte)(i + k));
+            }
+        }
+        Files.write(capture, file.array());
+        try (FuseMount mount = FuseMount.start("--paused", "--buffer", "1M", "--source", "pcap:" + capture);
+             InputStream in = Files.newInputStream(mount.path("all")))
+        {
+            assertThat(mount.stats()).contains("policy lossless\n");
+            while (mount.stat("readers") == 0)
+            {
+                Thread.sleep(10);
+            }
+            Files.writeString(mount.path(".ctl"), "start\n");
+            // Nobody reads yet, so the lossless producer stops once the 1 MiB buffer is full.
+            long before;
+            long packets = -1;
+            do
+            {
+                before = packets;
+                Thread.sleep(200);
+                packets = mount.stat("packets");
+            }
+            while (packets != before);
+            assertThat(packets).isBetween(1L, frames - 1L);
+            try (FileChannel channel = FileChannel.open(capture, StandardOpenOption.WRITE))
+            {
+                channel.truncate(24);
+            }
+            final long read = in.transferTo(OutputStream.nullOutputStream());
+            assertThat(read % frameLength).isZero();
+            assertThat(read / frameLength).as("every frame replayed before the fault is delivered")
+                .isGreaterThanOrEqualTo(packets).isLessThan(frames);
+            assertThat(mount.stats()).contains("state stopped\n");
+            assertThat(Files.readString(mount.log)).contains("the file shrank while it was being replayed");
+        }
+        finally
+        {
+            Files.deleteIfExists(capture);
+        }
     }
 
     @ParameterizedTest
