@@ -111,6 +111,35 @@ class LiveCaptureTest
     }
 
     @Test
+    void removingTheInterfaceEndsTheCaptureWithTheReasonAndKeepsTheMount() throws Exception
+    {
+        try (FuseMount mount = FuseMount.start("--paused", "--source", "live:" + host))
+        {
+            final Process cat = new ProcessBuilder("cat", mount.path("all").toString())
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+            try
+            {
+                while (mount.stat("readers") == 0)
+                {
+                    Thread.sleep(10);
+                }
+                Files.writeString(mount.path(".ctl"), "start\n");
+                assertThat(Shell.run(30, "ping -c 3 -i 0.2 -W 1 10.203.0.2").exit()).isZero();
+                assertThat(Shell.run(30, "ip link del " + host).exit()).isZero();
+                assertThat(cat.waitFor(10, TimeUnit.SECONDS)).as("the reader sees end of file").isTrue();
+                assertThat(mount.stats()).contains("state ended\n");
+                assertThat(mount.stat("packets")).isGreaterThanOrEqualTo(6);
+                assertThat(Files.readString(mount.log)).contains("live capture on " + host + " failed: Network is down");
+                assertThat(Files.isDirectory(mount.path("ip"))).as("the mount still serves").isTrue();
+            }
+            finally
+            {
+                Shell.kill(cat);
+            }
+        }
+    }
+
+    @Test
     void missingInterfaceFailsBeforeMounting() throws Exception
     {
         final Path dir = Files.createTempDirectory("pipesfs-live");

@@ -61,7 +61,7 @@ public interface LibC
     int if_nametoindex(String name);
 
     /** poll(2) on one struct pollfd {int fd; short events; short revents}. */
-    int poll(@In byte[] pollfd, long count, int timeoutMs);
+    int poll(@In @Out byte[] pollfd, long count, int timeoutMs);
 
     int close(int fd);
 
