@@ -38,8 +38,10 @@ import java.nio.ByteBuffer;
  *
  * <p>Thread rules: a single writer, the producer thread of the {@link DataBuffer}, calls
  * {@link #append}, {@link #splice}/{@link #unsplice} targets' appends and {@link #end}. Any
- * number of {@link IndexReader}s on any threads read; they open and close at any time.
- * Splicing ({@code ln -s}) forwards every appended entry to the target rings as well: only
+ * number of {@link IndexReader}s on any threads read; they open and close at any time. When
+ * the mount batches wake-ups ({@link DataBuffer#batchWakeups}), an entry is visible to readers
+ * as soon as it is appended, but sleeping readers wake only at the producer's next
+ * {@link DataBuffer#publish}. Splicing ({@code ln -s}) forwards every appended entry to the target rings as well: only
  * index entries move. A target skips an entry whose data sequence it already holds, so a
  * frame reached through two linked sources appears once.
  */
