@@ -258,10 +258,24 @@ public final class DataBuffer implements AutoCloseable
      */
     public int ringRoom()
     {
+        return ringRoom(1);
+    }
+
+    /**
+     * The least room left in any ring if every ring has room for a batch (up to {@code batch}
+     * entries, at most a quarter of the ring), else 0. Producer thread only.
+     */
+    private int ringRoom(final int batch)
+    {
         long room = Integer.MAX_VALUE;
         for (final IndexBuffer index : registry.indexes)
         {
-            room = Math.min(room, index.room());
+            final long r = index.room(batch);
+            if (r < Math.max(1, Math.min(batch, index.capacity() >> 2)))
+            {
+                return 0;
+            }
+            room = Math.min(room, r);
         }
         return (int)room;
     }
@@ -287,17 +301,10 @@ public final class DataBuffer implements AutoCloseable
                 {
                     return 0;
                 }
-                long room = Integer.MAX_VALUE;
-                boolean ready = true;
-                for (final IndexBuffer index : registry.indexes)
+                final int room = ringRoom(batch);
+                if (room > 0)
                 {
-                    final long r = index.room(batch);
-                    room = Math.min(room, r);
-                    ready &= r >= Math.max(1, Math.min(batch, index.capacity() >> 2));
-                }
-                if (ready)
-                {
-                    return (int)room;
+                    return room;
                 }
                 spaceBell.await(ticket, WAIT_SLICE_NS);
             }

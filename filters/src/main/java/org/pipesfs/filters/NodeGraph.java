@@ -505,9 +505,11 @@ public final class NodeGraph implements FrameSink
         servicing = true;
         try
         {
-            inlet.drain(injector);
+            if (inlet.drain(injector) > 0)
+            {
+                data.publish();
+            }
             inlet.releaseClosed();
-            data.publish();
             if (livenessChanged)
             {
                 livenessChanged = false;

@@ -12,8 +12,6 @@ public interface LibC
     int SOCK_RAW = 3;
     int ETH_P_ALL = 0x0003;
     int SOL_SOCKET = 1;
-    int SO_RCVBUF = 8;
-    int SO_RCVBUFFORCE = 33;
     int SO_ERROR = 4;
     int SOL_PACKET = 263;
     int PACKET_RX_RING = 5;
@@ -26,11 +24,8 @@ public interface LibC
     short POLLERR = 8;
     short POLLHUP = 16;
     short POLLNVAL = 32;
-    int EAGAIN = 11;
-    int EINTR = 4;
     int EPERM = 1;
     int EACCES = 13;
-    int ENODEV = 19;
     int ENETDOWN = 100;
 
     LibC INSTANCE = LibraryLoader.create(LibC.class).load("c");

@@ -27,9 +27,10 @@ final class FileWindow implements AutoCloseable
     /** Bytes mapped at a time: a 32-bit buffer index, and few remaps for a large capture. */
     private static final long MAP_LENGTH = 256L << 20;
     private static final long PAGE_MASK = ~4095L;
+    private static final byte[] NOTHING = new byte[0];
 
     private final FileChannel channel;
-    private final UnsafeBuffer buffer = new UnsafeBuffer(new byte[0]);
+    private final UnsafeBuffer buffer = new UnsafeBuffer(NOTHING);
     private final long size;
     private MappedByteBuffer mapped;
     private long start;
@@ -96,7 +97,7 @@ final class FileWindow implements AutoCloseable
     {
         if (mapped != null)
         {
-            buffer.wrap(new byte[0]);
+            buffer.wrap(NOTHING);
             IoUtil.unmap(mapped);
             mapped = null;
             filled = 0;
