@@ -1,5 +1,6 @@
 package org.pipesfs.filters;
 
+import org.agrona.BitUtil;
 import org.agrona.MutableDirectBuffer;
 import org.agrona.concurrent.ControlledMessageHandler;
 import org.pipesfs.buffers.BufferPolicy;
@@ -26,8 +27,12 @@ import java.util.List;
  */
 public final class NodeGraph implements FrameSink
 {
-    /** Entries per node ring unless configured otherwise: 512 KiB of index per node. */
+    /** Entries per node ring under the lossless policy: 512 KiB of index per node. */
     public static final int DEFAULT_INDEX_ENTRIES = 1 << 14;
+    /** Largest lossy ring {@link #indexEntriesFor} picks: 8 MiB of index per node. */
+    static final int MAX_LOSSY_INDEX_ENTRIES = 1 << 18;
+    /** DBuf bytes per lossy ring entry: a ring spans a whole 64 MiB DBuf of 224-byte frames. */
+    private static final int LOSSY_BYTES_PER_ENTRY = 256;
     public static final int MAX_NAME = 255;
     private static final String[][] DEFAULT_TREE = {
         {"ip"}, {"ip", "tcp"}, {"ip", "tcp", "http"}, {"ip", "udp"}, {"ip", "udp", "dns"}, {"ip", "icmp"},
@@ -77,6 +82,23 @@ public final class NodeGraph implements FrameSink
     private long transformCopies;
     private long ringBudget;
     private boolean servicing;
+
+    /**
+     * Ring entries per node for a mount. A lossless producer waits for its slowest reader, so a
+     * small ring only makes it run in batches. A lossy reader should be lapped only when it falls
+     * a whole DBuf behind (SPEC), but a 16384-entry ring laps after 20 ms of 137-byte frames at
+     * 850 kpps (2 MiB of a 64 MiB DBuf): under load, a reader that misses one scheduler slice
+     * lost frames the DBuf still held. Lossy rings therefore grow with the DBuf, up to 8 MiB.
+     */
+    public static int indexEntriesFor(final BufferPolicy policy, final int bufferBytes)
+    {
+        if (policy != BufferPolicy.LOSSY)
+        {
+            return DEFAULT_INDEX_ENTRIES;
+        }
+        final int entries = BitUtil.findNextPositivePowerOfTwo(Math.max(1, bufferBytes / LOSSY_BYTES_PER_ENTRY));
+        return Math.max(DEFAULT_INDEX_ENTRIES, Math.min(MAX_LOSSY_INDEX_ENTRIES, entries));
+    }
 
     public NodeGraph(final DataBuffer data, final BufferPolicy policy, final int indexEntries)
     {

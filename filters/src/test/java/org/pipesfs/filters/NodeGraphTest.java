@@ -82,6 +82,43 @@ class NodeGraphTest
     }
 
     @Test
+    void aLossyReaderIsLappedOnlyWhenItFallsAWholeBufferBehindNotAFullIndexRing()
+    {
+        final int frameCount = 100_000; // 71-byte DNS frames: 12 MiB of a 64 MiB DBuf
+        final int bufferBytes = 64 << 20;
+        assertThat(lossyLag(NodeGraph.indexEntriesFor(BufferPolicy.LOSSY, bufferBytes), bufferBytes, frameCount))
+            .as("dropped by a reader that fell 100k frames behind")
+            .isZero();
+        assertThat(lossyLag(NodeGraph.DEFAULT_INDEX_ENTRIES, bufferBytes, frameCount))
+            .as("a lossless-sized ring laps the same reader, which skips to the live tail, while the DBuf still holds every frame")
+            .isEqualTo(frameCount);
+        assertThat(NodeGraph.indexEntriesFor(BufferPolicy.LOSSLESS, bufferBytes)).isEqualTo(NodeGraph.DEFAULT_INDEX_ENTRIES);
+        assertThat(NodeGraph.indexEntriesFor(BufferPolicy.LOSSY, 1 << 30)).isEqualTo(NodeGraph.MAX_LOSSY_INDEX_ENTRIES);
+        assertThat(NodeGraph.indexEntriesFor(BufferPolicy.LOSSY, 1 << 20)).isEqualTo(NodeGraph.DEFAULT_INDEX_ENTRIES);
+    }
+
+    /** Feeds frames to a lossy graph whose root reader reads only afterwards; returns what it lost. */
+    private long lossyLag(final int indexEntries, final int bufferBytes, final int frameCount)
+    {
+        final NodeGraph graph = new NodeGraph(new DataBuffer(bufferBytes, BufferPolicy.LOSSY), BufferPolicy.LOSSY, indexEntries);
+        final IndexReader reader = graph.root().openReader();
+        final int length = frames.dns(false);
+        for (int i = 0; i < frameCount; i++)
+        {
+            frames.feed(graph, length);
+        }
+        long bytes = 0;
+        int n;
+        while ((n = reader.read(out, 0, out.capacity(), ElementFormat.VIEW)) > 0)
+        {
+            bytes += n;
+        }
+        assertThat(bytes + reader.dropped() * length).as("every frame is read or counted as dropped")
+            .isEqualTo((long)frameCount * length);
+        return reader.dropped();
+    }
+
+    @Test
     void userNodeGetsNothingFromItsParentAndLinksSpliceSourcesOnceInOrder()
     {
         final NodeGraph graph = graph();

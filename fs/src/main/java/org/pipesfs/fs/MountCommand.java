@@ -101,7 +101,7 @@ final class MountCommand implements Callable<Integer>
     private int serve(final Path dir, final FrameSource frames, final BufferPolicy bufferPolicy, final int bufferBytes)
     {
         final DataBuffer data = new DataBuffer(bufferBytes, bufferPolicy);
-        final NodeGraph graph = new NodeGraph(data, bufferPolicy, NodeGraph.DEFAULT_INDEX_ENTRIES);
+        final NodeGraph graph = new NodeGraph(data, bufferPolicy, NodeGraph.indexEntriesFor(bufferPolicy, data.capacity()));
         if (!bare)
         {
             graph.withDefaultTree();
