@@ -65,6 +65,12 @@ final class FuseLoop
         int fuse_session_exited(long session);
 
         void fuse_session_exit(long session);
+
+        long fuse_kern_chan_new(int fd);
+
+        void fuse_chan_destroy(long channel);
+
+        int fuse_chan_fd(long channel);
     }
 
     private static final LibFuseSession LIB = load();
@@ -174,7 +180,15 @@ final class FuseLoop
                 {
                     startWorker();
                 }
-                LIB.fuse_session_process_buf(session, header, UnsafeApi.getLong(header + CHANNEL_OFFSET));
+                final long from = UnsafeApi.getLong(header + CHANNEL_OFFSET);
+                if (LargeReads.opcode(requestBuffer) == LargeReads.FUSE_INIT)
+                {
+                    LargeReads.processInit(LIB, session, header, requestBuffer, from);
+                }
+                else
+                {
+                    LIB.fuse_session_process_buf(session, header, from);
+                }
                 if (idle.incrementAndGet() > MAX_IDLE && !main)
                 {
                     break;

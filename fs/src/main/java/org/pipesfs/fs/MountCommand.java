@@ -189,7 +189,7 @@ final class MountCommand implements Callable<Integer>
     {
         final List<String> options = new ArrayList<>();
         options.add("-o");
-        options.add("direct_io,fsname=pipesfs,subtype=pipesfs,max_read=131072,big_writes");
+        options.add("direct_io,fsname=pipesfs,subtype=pipesfs,max_read=" + LargeReads.MAX_READ + ",big_writes");
         for (final String option : fuseOptions)
         {
             options.add("-o");

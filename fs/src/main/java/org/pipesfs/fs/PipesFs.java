@@ -134,6 +134,7 @@ final class PipesFs extends FuseStubFS
         stat.st_ino.set(inode);
         stat.st_size.set(0);
         stat.st_nlink.set(1);
+        stat.st_blksize.set(LargeReads.MAX_READ); // cat sizes its reads by st_blksize
         switch (entry.kind())
         {
             case NODE -> {

@@ -47,6 +47,30 @@ class RootMountTest
         }
     }
 
+    /**
+     * The kernel caps a FUSE read at 128 KiB unless INIT negotiates more pages, which libfuse 2
+     * never does; pipesfs does ({@code LargeReads}), so one read(2) of 1 MiB gets up to 1 MiB.
+     */
+    @Test
+    void oneReadOfAMebibyteReturnsMoreThanTheKernelsDefault128KiB() throws Exception
+    {
+        try (FuseMount mount = FuseMount.start("--paused", "--source", "synthetic:count=20000"))
+        {
+            final Shell.Result result = Shell.run(30, String.join("\n",
+                "exec 3< " + mount.path("all"),
+                "stat -c %o " + mount.path("all"),
+                "echo start > " + mount.path(".ctl"),
+                // lossless: the source fills the 16384-entry ring (about 2 MB of frames) and waits
+                "until [ \"$(awk '$1 == \"elements_out\" {print $2}' " + mount.path(".stats") + ")\" -ge 16000 ]; do sleep 0.05; done",
+                "dd bs=1M count=1 <&3 2>/dev/null | wc -c"));
+            assertThat(result.exit()).as(result.err()).isZero();
+            final String[] lines = result.out().trim().split("\n");
+            assertThat(lines[0]).as("st_blksize, which cat sizes its reads by").isEqualTo("1048576");
+            assertThat(Long.parseLong(lines[1].trim())).as("bytes from one read(2) of 1 MiB")
+                .isGreaterThan(1_000_000L).isLessThanOrEqualTo(1L << 20);
+        }
+    }
+
     @Test
     void everyReadOfAllReturnsWholeFrames() throws Exception
     {
