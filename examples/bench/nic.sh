@@ -67,30 +67,34 @@ trap live_teardown EXIT
 send() { ip netns exec $NS tcpreplay -i $PEER --topspeed "$LIVE" 2>&1 | tee -a "$OUT/tcpreplay.log" \
   | awk '/Rated:/ {for (i = 1; i < NF; i++) if ($(i+1) ~ /^pps/) print $i >> "'"$OUT/rates"'"} /Actual:/ {print $2}'; }
 
-# prints: captured sent cpu_seconds
+# Each capture session takes two bursts of LIVE_PACKETS frames: the first finds the capturer
+# cold (the JVM compiles pipesfs's hot paths during it), the second warm. Both count for loss.
+# prints: captured1 sent1 cpu_seconds1 captured2 sent2 cpu_seconds2
 live_pipesfs() {
-  local dir pid spid c0 c1 sent captured; dir=$(mktemp -d)
+  local dir pid spid c0 c1 c2 s1 s2 k1 k2; dir=$(mktemp -d)
   mount_paused "$dir" --source "live:$HOST"
   cat "$dir/all" > /dev/null & pid=$!
   until [ "$(stat_of "$dir" readers)" = 1 ]; do sleep 0.005; done
   echo start > "$dir/.ctl"; spid=$(server_pid "$dir")
-  c0=$(( $(cpu_ticks "$spid") + $(cpu_ticks $pid) ))
-  sent=$(send); sleep 1
-  c1=$(( $(cpu_ticks "$spid") + $(cpu_ticks $pid) ))
-  captured=$(( $(stat_of "$dir" elements_out) - $(stat_of "$dir" dropped) ))
+  captured() { echo $(( $(stat_of "$dir" elements_out) - $(stat_of "$dir" dropped) )); }
+  ticks() { echo $(( $(cpu_ticks "$spid") + $(cpu_ticks $pid) )); }
+  c0=$(ticks); s1=$(send); sleep 1; c1=$(ticks); k1=$(captured)
+  s2=$(send); sleep 1; c2=$(ticks); k2=$(( $(captured) - k1 ))
   kill $pid; wait $pid 2>/dev/null || true
   umount_dir "$dir"; rmdir "$dir"
-  echo "$captured $sent $(echo "($c1 - $c0) / $(getconf CLK_TCK)" | bc -l)"
+  echo "$k1 $s1 $(seconds $(( c1 - c0 ))) $k2 $s2 $(seconds $(( c2 - c1 )))"
 }
-live_tcpdump() {
-  local pid c0 c1 sent log; log=$(mktemp)
+live_tcpdump() { # tcpdump reports its count only at exit: each burst gets its share of the total
+  local pid c0 c1 c2 s1 s2 total log; log=$(mktemp)
   tcpdump -i $HOST -w /dev/null 2> "$log" & pid=$!
   until grep -q "listening on" "$log"; do sleep 0.01; done
-  c0=$(cpu_ticks $pid); sent=$(send); sleep 1; c1=$(cpu_ticks $pid)
+  c0=$(cpu_ticks $pid); s1=$(send); sleep 1; c1=$(cpu_ticks $pid); s2=$(send); sleep 1; c2=$(cpu_ticks $pid)
   kill -INT $pid; wait $pid 2>/dev/null || true
-  echo "$(awk '/packets captured/ {print $1}' "$log") $sent $(echo "($c1 - $c0) / $(getconf CLK_TCK)" | bc -l)"
+  total=$(awk '/packets captured/ {print $1}' "$log")
+  echo "$(( total * s1 / (s1 + s2) )) $s1 $(seconds $(( c1 - c0 ))) $(( total * s2 / (s1 + s2) )) $s2 $(seconds $(( c2 - c1 )))"
   rm -f "$log"
 }
+seconds() { echo "$1 / $(getconf CLK_TCK)" | bc -l; }
 
 declare -A R
 if [[ $NIC_PARTS == *replay* ]]; then
@@ -118,16 +122,22 @@ echo "| pipesfs replay into the DBuf (speed=max, no reader) | $(fmt "$D") | $(pr
 echo "| pipesfs replay to cat all.pcap > /dev/null | $(fmt "$C") | $(printf '%.2f' "$(echo "${C%%|*} / ${T%%|*}" | bc -l)")× |"
 fi
 echo
-echo "live capture on a veth pair, tcpreplay --topspeed of $LIVE_PACKETS frames at a median $(summary < "$OUT/rates" | cut -d'|' -f1) pps, median of $RUNS:"
+echo "live capture on a veth pair, tcpreplay --topspeed of 2 × $LIVE_PACKETS frames per capture session at a median $(summary < "$OUT/rates" | cut -d'|' -f1) pps, median of $RUNS sessions."
+echo "The first burst finds the capturer cold, the second warm. CPU counts every thread of the capturing processes"
+echo "(for pipesfs: the server, JIT compiler threads included, and cat) over each burst and the second after it."
 echo
-live_row() { # name, array of "captured sent cpu"
+live_row() { # name, array of "captured1 sent1 cpu1 captured2 sent2 cpu2"
   local name=$1; shift
-  local caps sents cpus
-  caps=$(printf '%s\n' "$@" | awk '{print $1}' | summary); sents=$(printf '%s\n' "$@" | awk '{print $2}' | summary)
-  cpus=$(printf '%s\n' "$@" | awk '$1 > 0 {print 1e6 * $3 / $1}' | summary)
-  echo "| $name | ${sents%%|*} | ${caps%%|*} (${caps#*|}) | $(printf '%.2f' "$(echo "100 * (${sents%%|*} - ${caps%%|*}) / ${sents%%|*}" | bc -l)") % | $(printf '%.2f' "${cpus%%|*}") |" | sed 's/(\([0-9]*\)|\([0-9]*\))/(\1–\2)/'
+  local caps sents cold warm
+  caps=$(printf '%s\n' "$@" | awk '{print $1 + $4}' | summary); sents=$(printf '%s\n' "$@" | awk '{print $2 + $5}' | summary)
+  cold=$(printf '%s\n' "$@" | awk '$1 > 0 {print 1e6 * $3 / $1}' | summary)
+  warm=$(printf '%s\n' "$@" | awk '$4 > 0 {print 1e6 * $6 / $4}' | summary)
+  printf '| %s | %s | %s (%s–%s) | %.2f %% | %.2f (%.2f–%.2f) | %.2f (%.2f–%.2f) |\n' "$name" "${sents%%|*}" \
+    "${caps%%|*}" "$(cut -d'|' -f2 <<<"$caps")" "$(cut -d'|' -f3 <<<"$caps")" \
+    "$(echo "100 * (${sents%%|*} - ${caps%%|*}) / ${sents%%|*}" | bc -l)" \
+    $(tr '|' ' ' <<<"$cold") $(tr '|' ' ' <<<"$warm")
 }
-echo "| capture | frames sent | frames captured (min–max) | loss | CPU µs per captured frame |"
-echo "| --- | --- | --- | --- | --- |"
+echo "| capture | frames sent | frames captured (min–max) | loss | CPU µs per captured frame, cold burst | CPU µs per captured frame, warm burst |"
+echo "| --- | --- | --- | --- | --- | --- |"
 live_row "pipesfs live: + cat all > /dev/null" "${LP[@]}"
 live_row "tcpdump -i IFACE -w /dev/null" "${LT[@]}"
