@@ -6,7 +6,9 @@
 set -euo pipefail
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 PIPESFS="$REPO/pipesfs"
-OUT="${BENCH_DIR:-/tmp/pipesfs-bench}"
+# Inputs live in tmpfs: this VM keeps little page cache (DAMON reclaims cold pages), so a
+# capture on disk was read partly from the disk, and the kernel-pipe baseline with it.
+OUT="${BENCH_DIR:-/dev/shm/pipesfs-bench}"
 RUNS="${RUNS:-3}"
 mkdir -p "$OUT"
 BIG="$OUT/big.pcap"

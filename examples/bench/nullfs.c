@@ -1,12 +1,18 @@
 /* The FUSE read-path limit for examples/bench/run.sh: one file, /big, of NULLFS_SIZE bytes
  * (default 1 GiB) whose reads return at once without touching the buffer. Mount it with
- * -o direct_io,max_read=131072 like PipesFS. Build: gcc -O2 nullfs.c $(pkg-config fuse --cflags --libs) */
+ * -o direct_io,max_read=131072. Build: gcc -O2 nullfs.c $(pkg-config fuse --cflags --libs)
+ * Built with -DLARGE_READS and mounted with max_read=1048576, it negotiates 1 MiB requests as
+ * PipesFS does (fs/LargeReads.java): libfuse 2 answers INIT into a pipe, and the reply goes on
+ * to the kernel with FUSE_MAX_PAGES and max_pages 256. */
 #define FUSE_USE_VERSION 26
 #include <fuse.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
+#include <fuse_lowlevel.h>
+struct fuse_chan *fuse_kern_chan_new(int fd); /* exported by libfuse 2, not in its headers */
 
 static off_t size;
 
@@ -14,7 +20,11 @@ static int null_getattr(const char *path, struct stat *st)
 {
     memset(st, 0, sizeof *st);
     if (strcmp(path, "/") == 0) { st->st_mode = S_IFDIR | 0755; st->st_nlink = 2; return 0; }
-    if (strcmp(path, "/big") == 0) { st->st_mode = S_IFREG | 0444; st->st_nlink = 1; st->st_size = size; return 0; }
+    if (strcmp(path, "/big") == 0) { st->st_mode = S_IFREG | 0444; st->st_nlink = 1; st->st_size = size;
+#ifdef LARGE_READS
+        st->st_blksize = 1 << 20;
+#endif
+        return 0; }
     return -ENOENT;
 }
 
@@ -33,5 +43,20 @@ int main(int argc, char *argv[])
     const char *env = getenv("NULLFS_SIZE");
     size = env ? atoll(env) : 1LL << 30;
     static struct fuse_operations ops = {.getattr = null_getattr, .open = null_open, .read = null_read};
+#ifndef LARGE_READS
     return fuse_main(argc, argv, &ops, NULL);
+#else
+    char *mountpoint; int mt, p[2]; static char in[1 << 18]; unsigned char out[80] = {0};
+    struct fuse *f = fuse_setup(argc, argv, &ops, sizeof ops, &mountpoint, &mt, NULL);
+    if (!f || pipe(p)) return 1;
+    struct fuse_session *se = fuse_get_session(f);
+    struct fuse_chan *ch = fuse_session_next_chan(se, NULL), *tmp = ch;
+    struct fuse_buf buf = {.size = sizeof in, .mem = in};
+    if (fuse_session_receive_buf(se, &buf, &tmp) <= 0) return 1;  /* the kernel's INIT */
+    fuse_session_process_buf(se, &buf, fuse_kern_chan_new(p[1]));
+    if (read(p[0], out, sizeof out) < 40) return 1;
+    *(unsigned *)out = 80; *(unsigned *)(out + 28) |= 1u << 22; *(unsigned short *)(out + 44) = 256;
+    if (write(fuse_chan_fd(ch), out, 80) != 80) return 1;
+    return fuse_loop_mt(f) ? 1 : (fuse_teardown(f, mountpoint), 0);
+#endif
 }
