@@ -2,17 +2,16 @@
  * (default 1 GiB) whose reads return at once without touching the buffer. Mount it with
  * -o direct_io,max_read=131072. Build: gcc -O2 nullfs.c $(pkg-config fuse --cflags --libs)
  * Built with -DLARGE_READS and mounted with max_read=1048576, it negotiates 1 MiB requests as
- * PipesFS does (fs/LargeReads.java): libfuse 2 answers INIT into a pipe, and the reply goes on
- * to the kernel with FUSE_MAX_PAGES and max_pages 256. */
+ * PipesFS does (large_reads.h). */
 #define FUSE_USE_VERSION 26
 #include <fuse.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <unistd.h>
-#include <fuse_lowlevel.h>
-struct fuse_chan *fuse_kern_chan_new(int fd); /* exported by libfuse 2, not in its headers */
+#ifdef LARGE_READS
+#include "large_reads.h"
+#endif
 
 static off_t size;
 
@@ -46,17 +45,10 @@ int main(int argc, char *argv[])
 #ifndef LARGE_READS
     return fuse_main(argc, argv, &ops, NULL);
 #else
-    char *mountpoint; int mt, p[2]; static char in[1 << 18]; unsigned char out[80] = {0};
+    char *mountpoint; int mt;
     struct fuse *f = fuse_setup(argc, argv, &ops, sizeof ops, &mountpoint, &mt, NULL);
-    if (!f || pipe(p)) return 1;
-    struct fuse_session *se = fuse_get_session(f);
-    struct fuse_chan *ch = fuse_session_next_chan(se, NULL), *tmp = ch;
-    struct fuse_buf buf = {.size = sizeof in, .mem = in};
-    if (fuse_session_receive_buf(se, &buf, &tmp) <= 0) return 1;  /* the kernel's INIT */
-    fuse_session_process_buf(se, &buf, fuse_kern_chan_new(p[1]));
-    if (read(p[0], out, sizeof out) < 40) return 1;
-    *(unsigned *)out = 80; *(unsigned *)(out + 28) |= 1u << 22; *(unsigned short *)(out + 44) = 256;
-    if (write(fuse_chan_fd(ch), out, 80) != 80) return 1;
+    struct fuse_session *se = f ? fuse_get_session(f) : NULL;
+    if (!f || large_reads_init(se, fuse_session_next_chan(se, NULL))) return 1;
     return fuse_loop_mt(f) ? 1 : (fuse_teardown(f, mountpoint), 0);
 #endif
 }

@@ -20,9 +20,9 @@ STARTED=$(date +%s.%N)
 need() { command -v "$1" >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -q "$2" >/dev/null; }
 need gcc gcc; need pkg-config pkg-config; need tshark tshark; need capinfos tshark
 [ -e /usr/include/fuse/fuse.h ] || DEBIAN_FRONTEND=noninteractive apt-get install -y -q libfuse-dev >/dev/null
-[ "$OUT/nullfs" -nt examples/bench/nullfs.c ] || gcc -O2 -o "$OUT/nullfs" examples/bench/nullfs.c $(pkg-config fuse --cflags --libs)
-[ "$OUT/nullfs-1m" -nt examples/bench/nullfs.c ] \
-  || gcc -O2 -DLARGE_READS -o "$OUT/nullfs-1m" examples/bench/nullfs.c $(pkg-config fuse --cflags --libs)
+fresh() { [ "$1" -nt examples/bench/nullfs.c ] && [ "$1" -nt examples/bench/large_reads.h ]; }
+fresh "$OUT/nullfs" || gcc -O2 -o "$OUT/nullfs" examples/bench/nullfs.c $(pkg-config fuse --cflags --libs)
+fresh "$OUT/nullfs-1m" || gcc -O2 -DLARGE_READS -o "$OUT/nullfs-1m" examples/bench/nullfs.c $(pkg-config fuse --cflags --libs)
 "$PIPESFS" --version >/dev/null # builds on first use
 
 # ---- inputs ------------------------------------------------------------------------------------
@@ -175,6 +175,14 @@ for k in 1 2 4 8; do
   printf '| %d | %.2f (%.2f–%.2f) | %.2f | %.2f× | %s | %.2f / %.2f | %.2f× / %.2f× |\n' "$k" "$med" "$lo" "$hi" "$T" "$(echo "$med / $T" | bc -l)" \
     "$([ $k = 4 ] && echo '≥ 2×' || echo '—')" "$NK" "$NMK" "$(echo "$NK / $T" | bc -l)" "$(echo "$NMK / $T" | bc -l)"
 done
+if [[ $SKIP != *reply* ]]; then
+echo
+echo "What an ideal server of this design gets through FUSE, in C (examples/bench/reply.sh, medians of $RUNS): 1500-byte"
+echo "elements scattered in a ring, read in 1 MiB requests, answered from a static buffer (the FUSE cost alone),"
+echo "by copying each element into one reply buffer (pipesfs's way), or with one iovec per element."
+echo
+RUNS="$RUNS" bash examples/bench/reply.sh
+fi
 echo
 echo "### 4. Counting HTTP GET request lines in $(du -h "$BIG" | cut -f1) of synthetic traffic ($(cat "$OUT/count.ours") GETs, all three agree), seconds"
 echo
