@@ -80,8 +80,8 @@ live_pipesfs() {
   echo start > "$dir/.ctl"; spid=$(server_pid "$dir")
   captured() { echo $(( $(stat_of "$dir" elements_out) - $(stat_of "$dir" dropped) )); }
   ticks() { echo $(( $(cpu_ticks "$spid") + $(cpu_ticks $pid) )); }
-  c0=$(ticks); s1=$(send); sleep 1; c1=$(ticks); k1=$(captured)
-  s2=$(send); sleep 1; c2=$(ticks); k2=$(( $(captured) - k1 ))
+  c0=$(ticks); s1=$(send); sleep 0.5; c1=$(ticks); k1=$(captured)
+  s2=$(send); sleep 0.5; c2=$(ticks); k2=$(( $(captured) - k1 ))
   kill $pid; wait $pid 2>/dev/null || true
   umount_dir "$dir"; rmdir "$dir"
   echo "$k1 $s1 $(seconds $(( c1 - c0 ))) $k2 $s2 $(seconds $(( c2 - c1 )))"
@@ -90,7 +90,7 @@ live_tcpdump() { # tcpdump reports its count only at exit: each burst gets its s
   local pid c0 c1 c2 s1 s2 total log; log=$(mktemp)
   tcpdump -i $HOST -w /dev/null 2> "$log" & pid=$!
   until grep -q "listening on" "$log"; do sleep 0.01; done
-  c0=$(cpu_ticks $pid); s1=$(send); sleep 1; c1=$(cpu_ticks $pid); s2=$(send); sleep 1; c2=$(cpu_ticks $pid)
+  c0=$(cpu_ticks $pid); s1=$(send); sleep 0.5; c1=$(cpu_ticks $pid); s2=$(send); sleep 0.5; c2=$(cpu_ticks $pid)
   kill -INT $pid; wait $pid 2>/dev/null || true
   total=$(awk '/packets captured/ {print $1}' "$log")
   echo "$(( total * s1 / (s1 + s2) )) $s1 $(seconds $(( c1 - c0 ))) $(( total * s2 / (s1 + s2) )) $s2 $(seconds $(( c2 - c1 )))"
@@ -126,7 +126,7 @@ fi
 echo
 echo "live capture on a veth pair, tcpreplay --topspeed of 2 × $LIVE_PACKETS frames per capture session at a median $(summary < "$OUT/rates" | cut -d'|' -f1) pps, median of $RUNS sessions."
 echo "The first burst finds the capturer cold, the second warm. CPU counts every thread of the capturing processes"
-echo "(for pipesfs: the server, JIT compiler threads included, and cat) over each burst and the second after it."
+echo "(for pipesfs: the server, JIT compiler threads included, and cat) over each burst and the half second after it."
 echo
 live_row() { # name, array of "captured1 sent1 cpu1 captured2 sent2 cpu2"
   local name=$1; shift
