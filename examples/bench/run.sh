@@ -175,14 +175,6 @@ for k in 1 2 4 8; do
   printf '| %d | %.2f (%.2f–%.2f) | %.2f | %.2f× | %s | %.2f / %.2f | %.2f× / %.2f× |\n' "$k" "$med" "$lo" "$hi" "$T" "$(echo "$med / $T" | bc -l)" \
     "$([ $k = 4 ] && echo '≥ 2×' || echo '—')" "$NK" "$NMK" "$(echo "$NK / $T" | bc -l)" "$(echo "$NMK / $T" | bc -l)"
 done
-if [[ $SKIP != *reply* ]]; then
-echo
-echo "What an ideal server of this design gets through FUSE, in C (examples/bench/reply.sh, medians of 3): 1500-byte"
-echo "elements scattered in a ring, read in 1 MiB requests, answered from a static buffer (the FUSE cost alone),"
-echo "by copying each element into one reply buffer (pipesfs's way), or with one iovec per element."
-echo
-RUNS=3 bash examples/bench/reply.sh  # supplementary: 3 runs keep the script under 10 minutes
-fi
 echo
 echo "### 4. Counting HTTP GET request lines in $(du -h "$BIG" | cut -f1) of synthetic traffic ($(cat "$OUT/count.ours") GETs, all three agree), seconds"
 echo
