@@ -51,6 +51,7 @@ final class LargeReads
     private static final int COMPAT_INIT_OUT_LENGTH = 24;
     private static final int FUSE_MAX_PAGES = 1 << 22;
     private static final int MAX_PAGES_MINOR = 28;
+    private static final int PAGE_SIZE = 4096;
 
     private LargeReads()
     {
@@ -103,7 +104,7 @@ final class LargeReads
             sent = reply.length;
             out.putInt(OUT_LENGTH_OFFSET, sent);
             out.putInt(OUT_HEADER_LENGTH + FLAGS_OFFSET, out.getInt(OUT_HEADER_LENGTH + FLAGS_OFFSET) | FUSE_MAX_PAGES);
-            out.putShort(OUT_HEADER_LENGTH + MAX_PAGES_OFFSET, (short)(MAX_READ / 4096));
+            out.putShort(OUT_HEADER_LENGTH + MAX_PAGES_OFFSET, (short)(MAX_READ / PAGE_SIZE));
         }
         if (posix.write(lib.fuse_chan_fd(channel), reply, sent) != sent)
         {
