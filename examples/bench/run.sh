@@ -203,12 +203,13 @@ NIC_PARTS=live RUNS="$RUNS" bash examples/bench/nic.sh | sed -n '/live capture/,
 fi
 if [[ $SKIP != *jmh* ]]; then
 echo
-echo "### 6. In-process (JMH)"
+JMH_ARGS="-f 1 -wi 1 -i 5 -w 200ms -r 200ms"  # short: the script stays under 10 minutes
+echo "### 6. In-process (JMH, \`$JMH_ARGS\`)"
 echo
 ( mvn -q -o -Pjmh -pl buffers,examples -am package -DskipTests >/dev/null 2>&1 || mvn -q -Pjmh -pl buffers,examples -am package -DskipTests >/dev/null )
 echo '```'
-java -jar buffers/target/benchmarks.jar -f 1 -wi 2 -i 5 -w 300ms -r 300ms 2>/dev/null | sed -n '/^Benchmark/,$p'
-java -jar examples/target/benchmarks.jar -f 1 -wi 2 -i 5 -w 300ms -r 300ms 2>/dev/null | sed -n '/^Benchmark/,$p'
+java -jar buffers/target/benchmarks.jar $JMH_ARGS 2>/dev/null | sed -n '/^Benchmark/,$p'
+java -jar examples/target/benchmarks.jar $JMH_ARGS 2>/dev/null | sed -n '/^Benchmark/,$p'
 echo '```'
 fi
 echo
