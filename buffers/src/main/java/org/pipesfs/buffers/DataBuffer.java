@@ -13,7 +13,18 @@ import java.nio.ByteBuffer;
  * reader renders an element into its caller's buffer.
  *
  * <pre>
- * One record, 8-byte aligned, never split across the end of the ring:
+ * The frame ring: frame bytes only, back to back, so that consecutive whole frames are one
+ * contiguous run a reader can hand to the kernel as it lies ({@link IndexReader#gather}).
+ * A record takes max(captured length, MIN_RECORD_SPACE) bytes and never crosses the end:
+ *   +------------------------------+-----------------+-------------------+
+ *   | frames (capacity, 2^n)       | slack (max rec) | trailer: intent   |
+ *   +------------------------------+-----------------+-------------------+
+ *
+ * The header ring, out of line: one slot per MIN_RECORD_SPACE bytes of frame ring. The record
+ * at position p owns slot (p &amp; mask) / MIN_RECORD_SPACE. Since every record takes at least
+ * that many bytes, records of one lap never share a slot, and a record of the next lap that
+ * takes p's slot also takes part of p's space: a header lives as long as its frame, and the
+ * lossless and lossy rules for record space cover headers too:
  *   0                   4                   8
  *   +-------------------+-------------------+
  *   |  captured length  |  original length  |
@@ -22,14 +33,8 @@ import java.nio.ByteBuffer;
  *   +---------------------------------------+ 16
  *   |        timestamp, ns since epoch      |
  *   +-------------------+-------------------+ 24
- *   |     link type     |   record length   |
+ *   |     link type     |     (unused)      |
  *   +-------------------+-------------------+ 32
- *   |  frame bytes (captured length) ...    |
- *
- * The ring:
- *   +------------------------------+-----------------+-------------------+
- *   | records (capacity, 2^n)      | slack (max rec) | trailer: intent   |
- *   +------------------------------+-----------------+-------------------+
  * </pre>
  *
  * Positions are monotonically increasing longs; a position's slot is {@code position & mask}.
@@ -56,9 +61,10 @@ public final class DataBuffer implements AutoCloseable
     public static final int SEQUENCE_OFFSET = 8;
     public static final int TIMESTAMP_OFFSET = 16;
     public static final int LINK_TYPE_OFFSET = 24;
-    public static final int RECORD_LENGTH_OFFSET = 28;
     public static final int HEADER_LENGTH = 32;
-    public static final int RECORD_ALIGNMENT = 8;
+    /** Frame-ring bytes a record takes at least; one header slot serves this many bytes. */
+    public static final int MIN_RECORD_SPACE = 64;
+    private static final int HEADER_SHIFT = 6 - 5; // log2(MIN_RECORD_SPACE) - log2(HEADER_LENGTH)
     /** Largest frame accepted: a 64 KiB GRO/GSO super-frame. */
     public static final int MAX_FRAME_LENGTH = 65_536 + 256;
     public static final int MIN_CAPACITY = 1 << 20;
@@ -99,6 +105,7 @@ public final class DataBuffer implements AutoCloseable
     private final int id;
     private final Registry registry;
     private final UnsafeBuffer buffer;
+    private final UnsafeBuffer headers;
     private final int capacity;
     private final int mask;
     private final int tailIntentOffset;
@@ -133,8 +140,9 @@ public final class DataBuffer implements AutoCloseable
         this.capacity = BitUtil.findNextPositivePowerOfTwo(Math.max(capacity, MIN_CAPACITY));
         this.mask = this.capacity - 1;
         this.policy = policy;
-        this.tailIntentOffset = this.capacity + HEADER_LENGTH + MAX_FRAME_LENGTH + RECORD_ALIGNMENT;
+        this.tailIntentOffset = this.capacity + MAX_FRAME_LENGTH + MIN_RECORD_SPACE;
         this.buffer = new UnsafeBuffer(ByteBuffer.allocateDirect(tailIntentOffset + TRAILER_LENGTH));
+        this.headers = new UnsafeBuffer(ByteBuffer.allocateDirect(this.capacity >> HEADER_SHIFT));
         this.limit = policy == BufferPolicy.LOSSY ? Long.MAX_VALUE : this.capacity;
     }
 
@@ -200,7 +208,13 @@ public final class DataBuffer implements AutoCloseable
     /** Offset in {@link #buffer()} of the first frame byte of the record at {@code position}. */
     public int frameOffset(final long position)
     {
-        return (int)(position & mask) + HEADER_LENGTH;
+        return (int)(position & mask);
+    }
+
+    /** Offset in {@link #headers} of the header of the record at {@code position}. */
+    private int headerOffset(final long position)
+    {
+        return (int)(position & mask & -MIN_RECORD_SPACE) >> HEADER_SHIFT;
     }
 
     /** A new node ring over this buffer, counted by the lossless policy from now on. */
@@ -354,7 +368,7 @@ public final class DataBuffer implements AutoCloseable
             throw new IllegalArgumentException("frame length " + maxFrameLength + " outside 0.." + MAX_FRAME_LENGTH);
         }
         final long position = placement(maxFrameLength);
-        final long end = position + align(HEADER_LENGTH + maxFrameLength);
+        final long end = position + space(maxFrameLength);
         if (end > limit && !awaitSpace(position, end))
         {
             return -1;
@@ -375,7 +389,7 @@ public final class DataBuffer implements AutoCloseable
     public boolean hasRoom(final int maxFrameLength)
     {
         final long position = placement(maxFrameLength);
-        final long end = position + align(HEADER_LENGTH + maxFrameLength);
+        final long end = position + space(maxFrameLength);
         if (end > limit)
         {
             limit = lowestNeededPosition(position) + capacity;
@@ -386,7 +400,7 @@ public final class DataBuffer implements AutoCloseable
     /** Where a record of up to this many bytes would start: the tail, or the next lap. */
     private long placement(final int maxFrameLength)
     {
-        final int needed = align(HEADER_LENGTH + maxFrameLength);
+        final int needed = space(maxFrameLength);
         final int offset = (int)(tail & mask);
         return offset + needed > capacity ? tail + capacity - offset : tail;
     }
@@ -404,16 +418,14 @@ public final class DataBuffer implements AutoCloseable
         {
             throw new IllegalStateException("commit of " + capturedLength + " B at " + position + " does not match claim");
         }
-        final int offset = (int)(position & mask);
-        final int recordLength = align(HEADER_LENGTH + capturedLength);
+        final int offset = headerOffset(position);
         final long sequence = nextSequence++;
-        buffer.putInt(offset + CAPTURED_LENGTH_OFFSET, capturedLength);
-        buffer.putInt(offset + ORIGINAL_LENGTH_OFFSET, Math.max(originalLength, capturedLength));
-        buffer.putLong(offset + SEQUENCE_OFFSET, sequence);
-        buffer.putLong(offset + TIMESTAMP_OFFSET, timestampNs);
-        buffer.putInt(offset + LINK_TYPE_OFFSET, linkType);
-        buffer.putInt(offset + RECORD_LENGTH_OFFSET, recordLength);
-        tail = position + recordLength;
+        headers.putInt(offset + CAPTURED_LENGTH_OFFSET, capturedLength);
+        headers.putInt(offset + ORIGINAL_LENGTH_OFFSET, Math.max(originalLength, capturedLength));
+        headers.putLong(offset + SEQUENCE_OFFSET, sequence);
+        headers.putLong(offset + TIMESTAMP_OFFSET, timestampNs);
+        headers.putInt(offset + LINK_TYPE_OFFSET, linkType);
+        tail = position + space(capturedLength);
         claimedPosition = -1;
         return sequence;
     }
@@ -450,36 +462,36 @@ public final class DataBuffer implements AutoCloseable
 
     public long sequence(final long position)
     {
-        return buffer.getLong((int)(position & mask) + SEQUENCE_OFFSET);
+        return headers.getLong(headerOffset(position) + SEQUENCE_OFFSET);
     }
 
     /** Captured length, clamped so that even a torn header keeps copies in bounds. */
     public int capturedLength(final long position)
     {
-        final int length = buffer.getInt((int)(position & mask) + CAPTURED_LENGTH_OFFSET);
+        final int length = headers.getInt(headerOffset(position) + CAPTURED_LENGTH_OFFSET);
         return length < 0 ? 0 : Math.min(length, MAX_FRAME_LENGTH);
     }
 
     public int originalLength(final long position)
     {
-        return buffer.getInt((int)(position & mask) + ORIGINAL_LENGTH_OFFSET);
+        return headers.getInt(headerOffset(position) + ORIGINAL_LENGTH_OFFSET);
     }
 
     public long timestampNs(final long position)
     {
-        return buffer.getLong((int)(position & mask) + TIMESTAMP_OFFSET);
+        return headers.getLong(headerOffset(position) + TIMESTAMP_OFFSET);
     }
 
     public int linkType(final long position)
     {
-        return buffer.getInt((int)(position & mask) + LINK_TYPE_OFFSET);
+        return headers.getInt(headerOffset(position) + LINK_TYPE_OFFSET);
     }
 
     /** Copies frame bytes {@code [from, from + length)} of a record; bounds are the caller's. */
     public void copyFrame(
         final long position, final int from, final MutableDirectBuffer dst, final int dstOffset, final int length)
     {
-        dst.putBytes(dstOffset, buffer, (int)(position & mask) + HEADER_LENGTH + from, length);
+        dst.putBytes(dstOffset, buffer, (int)(position & mask) + from, length);
     }
 
     /**
@@ -561,8 +573,9 @@ public final class DataBuffer implements AutoCloseable
         return lowest;
     }
 
-    static int align(final int length)
+    /** Frame-ring bytes a record of this many frame bytes takes. */
+    private static int space(final int frameLength)
     {
-        return (length + RECORD_ALIGNMENT - 1) & -RECORD_ALIGNMENT;
+        return Math.max(frameLength, MIN_RECORD_SPACE);
     }
 }
