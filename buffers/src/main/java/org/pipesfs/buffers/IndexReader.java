@@ -32,6 +32,8 @@ public final class IndexReader implements AutoCloseable
     private volatile long dropped;
     private volatile boolean closed;
     private int partial;
+    private long gatheredCursor = -1;
+    private int gatheredPartial;
 
     IndexReader(final IndexBuffer index, final long cursor, final long run)
     {
@@ -58,12 +60,111 @@ public final class IndexReader implements AutoCloseable
         return copy(dst, offset, length, format, false);
     }
 
+    /**
+     * Like {@link #read} of the raw view, but copies nothing it need not: appends the next
+     * elements to {@code list} as runs that point into the data buffer where they lie. The
+     * cursor stays put until {@link #advanceGathered()}, so under the lossless policy, which this
+     * requires, the producer leaves those bytes alone while the kernel copies them.
+     *
+     * @return bytes appended; 0 if nothing is available (see {@link #isEnded()}).
+     */
+    public int gather(final GatherList list, final int length)
+    {
+        if (index.policy() != BufferPolicy.LOSSLESS)
+        {
+            throw new IllegalStateException("gathering needs the lossless policy: lossy bytes may change under the copy");
+        }
+        if (closed)
+        {
+            return 0;
+        }
+        long next = cursor;
+        int part = partial;
+        int written = 0;
+        UnsafeBuffer runBuffer = null;
+        int runOffset = 0;
+        int runLength = 0;
+        final long tail = index.tailVolatile();
+        while (next < tail && written < length)
+        {
+            final int entry = index.entryOffset(next);
+            final long position = entries.getLong(entry + IndexBuffer.DATA_POSITION_OFFSET);
+            final int viewOffset = entries.getInt(entry + IndexBuffer.VIEW_OFFSET_OFFSET);
+            final int viewLength = entries.getInt(entry + IndexBuffer.VIEW_LENGTH_OFFSET);
+            final DataBuffer data = index.data(entries.getInt(entry + IndexBuffer.DATA_BUFFER_OFFSET));
+            final int remaining = viewLength - part;
+            final int room = length - written;
+            if (remaining > room && written > 0)
+            {
+                break;
+            }
+            final int chunk = Math.min(remaining, room);
+            final int at = data.frameOffset(position) + viewOffset + part;
+            if (runBuffer == data.buffer() && runOffset + runLength == at)
+            {
+                runLength += chunk;
+            }
+            else
+            {
+                if (runLength > 0)
+                {
+                    list.run(runBuffer, runOffset, runLength);
+                }
+                runBuffer = data.buffer();
+                runOffset = at;
+                runLength = chunk;
+            }
+            written += chunk;
+            if (chunk < remaining)
+            {
+                part += chunk;
+                break;
+            }
+            next++;
+            if (part != 0)
+            {
+                part = 0;
+                break;
+            }
+        }
+        if (runLength > 0)
+        {
+            list.run(runBuffer, runOffset, runLength);
+        }
+        gatheredCursor = next;
+        gatheredPartial = part;
+        return written;
+    }
+
+    /** Moves the cursor past what the last {@link #gather} appended, once it has been written out. */
+    public void advanceGathered()
+    {
+        final long next = gatheredCursor;
+        if (next < 0)
+        {
+            return;
+        }
+        gatheredCursor = -1;
+        partial = gatheredPartial;
+        if (next != cursor)
+        {
+            cursor = next;
+            index.data().spaceBell().ring();
+        }
+    }
+
     /** A reader of a ring whose memory is gone: closed from birth, it reads end-of-file. */
     static IndexReader closedReader(final IndexBuffer index)
     {
         final IndexReader reader = new IndexReader(index, 0, 0);
         reader.closed = true;
         return reader;
+    }
+
+    /** True if the producer waits for this reader rather than lapping it: {@link #gather} works. */
+    public boolean isLossless()
+    {
+        return index.policy() == BufferPolicy.LOSSLESS;
     }
 
     /** True once the stream has ended and this reader has drained it, or the reader is closed. */
