@@ -155,6 +155,7 @@ final class FuseLoop
         final ByteBuffer memory = BufferUtil.allocateDirectAligned(HEADER_LENGTH + bufferSize, 4096);
         final long header = BufferUtil.address(memory);
         final long requestBuffer = header + HEADER_LENGTH;
+        final GatheredReply reply = GatheredReply.attach(LIB.fuse_chan_fd(channel), LargeReads.MAX_READ);
         try
         {
             while (LIB.fuse_session_exited(session) == 0)
@@ -187,6 +188,7 @@ final class FuseLoop
                 }
                 else
                 {
+                    reply.serving(requestBuffer);
                     LIB.fuse_session_process_buf(session, header, from);
                 }
                 if (idle.incrementAndGet() > MAX_IDLE && !main)

@@ -21,6 +21,8 @@ final class OpenPipe implements OpenFile
     private final boolean nonBlocking;
     private final UnsafeBuffer target = new UnsafeBuffer(0, 0);
     private final UnsafeBuffer pcapHeader;
+    /** Raw view of a lossless stream: replies point into the data buffer ({@link GatheredReply}). */
+    private final boolean gathers;
     private int headerSent;
 
     private OpenPipe(final IndexReader reader, final ElementFormat format, final int linkType, final boolean nonBlocking)
@@ -38,6 +40,7 @@ final class OpenPipe implements OpenFile
             pcapHeader = null;
             headerSent = 0;
         }
+        gathers = format == ElementFormat.VIEW && reader.isLossless();
     }
 
     /** The node's own elements, rendered by {@code format} (its view, or inspect's text lines). */
@@ -57,6 +60,11 @@ final class OpenPipe implements OpenFile
      */
     public int read(final long address, final int size, final long offset, final MountState mount)
     {
+        final GatheredReply reply = gathers ? GatheredReply.current() : null;
+        if (reply != null)
+        {
+            return readGathered(reply, Math.min(size, reply.maxRead()), mount);
+        }
         target.wrap(address, size);
         int written = 0;
         if (pcapHeader != null && headerSent < PcapFormat.GLOBAL_HEADER_LENGTH)
@@ -77,20 +85,64 @@ final class OpenPipe implements OpenFile
             {
                 return written + n;
             }
-            if (reader.isEnded() || mount.isClosing())
+            final int waited = await(mount);
+            if (waited <= 0)
             {
-                return 0;
+                return waited;
             }
-            if (nonBlocking)
-            {
-                return -Errno.EAGAIN;
-            }
-            if (FuseInterrupts.interrupted())
-            {
-                return -Errno.EINTR;
-            }
-            reader.await(WAIT_SLICE_NS);
         }
+    }
+
+    /**
+     * The read of a raw lossless view: answers the request itself with the elements where they
+     * lie, then moves the cursor. What it returns, libfuse's own answer, the kernel discards.
+     * The reader can see the reply and send its next read, served by another worker, before
+     * this one has moved the cursor; the lock makes that read wait, or it would get the same
+     * elements again.
+     */
+    private int readGathered(final GatheredReply reply, final int size, final MountState mount)
+    {
+        while (true)
+        {
+            synchronized (this)
+            {
+                final int n = reader.gather(reply.begin(), size);
+                if (n > 0)
+                {
+                    final int sent = reply.send();
+                    if (sent != 0)
+                    {
+                        return FuseInterrupts.interrupted() ? -Errno.EINTR : sent;
+                    }
+                    reader.advanceGathered();
+                    return n;
+                }
+            }
+            final int waited = await(mount);
+            if (waited <= 0)
+            {
+                return waited;
+            }
+        }
+    }
+
+    /** Waits a slice for data: 1 to read again, 0 at end of stream, or a negated errno. */
+    private int await(final MountState mount)
+    {
+        if (reader.isEnded() || mount.isClosing())
+        {
+            return 0;
+        }
+        if (nonBlocking)
+        {
+            return -Errno.EAGAIN;
+        }
+        if (FuseInterrupts.interrupted())
+        {
+            return -Errno.EINTR;
+        }
+        reader.await(WAIT_SLICE_NS);
+        return 1;
     }
 
     /** True if a read would return data or end of stream now (for poll and select). */
@@ -99,7 +151,8 @@ final class OpenPipe implements OpenFile
         return (pcapHeader != null && headerSent < PcapFormat.GLOBAL_HEADER_LENGTH) || reader.isReadable();
     }
 
-    public void close()
+    /** Waits for a gathered reply under way: once closed, the producer may overwrite what it points at. */
+    public synchronized void close()
     {
         reader.close();
     }

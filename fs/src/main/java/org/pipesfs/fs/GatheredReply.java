@@ -1,0 +1,118 @@
+package org.pipesfs.fs;
+
+import jnr.ffi.LibraryLoader;
+import jnr.ffi.annotations.SaveError;
+import org.agrona.BufferUtil;
+import org.agrona.UnsafeApi;
+import org.pipesfs.buffers.GatherList;
+
+import java.nio.ByteBuffer;
+
+/**
+ * A {@code read} reply that a {@link FuseLoop} worker writes to the FUSE device itself, with one
+ * {@code writev(2)} whose segments point into the data buffer, so the kernel copies the bytes
+ * straight into the reader's pages and Java copies none (issue 8). libfuse still processes the
+ * request and answers it afterwards; the kernel refuses that second answer with ENOENT, which
+ * libfuse takes silently, as for an interrupted request, and the kernel never reuses a request id.
+ *
+ * <pre>
+ * fuse_in_header (the request):  0 len  4 opcode  8 unique  16 nodeid ...
+ * fuse_out_header (the reply):   0 len  4 error   8 unique  (16 bytes; the data follows)
+ * </pre>
+ *
+ * <p>Thread rules: one per worker thread, found through {@link #current()}; the worker names the
+ * request it is serving before libfuse calls the filesystem.
+ */
+final class GatheredReply
+{
+    private static final int IN_UNIQUE_OFFSET = 8;
+    private static final int OUT_LENGTH_OFFSET = 0;
+    private static final int OUT_ERROR_OFFSET = 4;
+    private static final int OUT_UNIQUE_OFFSET = 8;
+    private static final int OUT_HEADER_LENGTH = 16;
+    private static final int EINTR = 4;
+
+    /** The one libc call the reply needs. */
+    public interface LibC
+    {
+        @SaveError
+        long writev(int fd, long iov, int iovcnt);
+    }
+
+    private static final LibC LIBC = LibraryLoader.create(LibC.class).failImmediately().load("c");
+    private static final jnr.ffi.Runtime RUNTIME = jnr.ffi.Runtime.getRuntime(LIBC);
+    private static final ThreadLocal<GatheredReply> CURRENT = new ThreadLocal<>();
+
+    private final int fd;
+    private final int maxRead;
+    private final GatherList list;
+    private final ByteBuffer headerMemory = BufferUtil.allocateDirectAligned(OUT_HEADER_LENGTH, 16);
+    private final long header = BufferUtil.address(headerMemory);
+    private long unique;
+
+    private GatheredReply(final int fd, final int maxRead)
+    {
+        this.fd = fd;
+        this.maxRead = maxRead;
+        this.list = new GatherList(maxRead);
+    }
+
+    /** Makes the calling worker thread's reply, written to device {@code fd}, of up to {@code maxRead} bytes. */
+    static GatheredReply attach(final int fd, final int maxRead)
+    {
+        final GatheredReply reply = new GatheredReply(fd, maxRead);
+        CURRENT.set(reply);
+        return reply;
+    }
+
+    /** The most data bytes one reply carries. */
+    int maxRead()
+    {
+        return maxRead;
+    }
+
+    /** The calling thread's reply, or null on a thread that is no {@link FuseLoop} worker. */
+    static GatheredReply current()
+    {
+        return CURRENT.get();
+    }
+
+    /** Names the request at {@code request} (a libfuse request buffer) as the one being served. */
+    void serving(final long request)
+    {
+        unique = UnsafeApi.getLong(request + IN_UNIQUE_OFFSET);
+    }
+
+    /** Starts the data of a reply: an empty list whose first segment is the reply header. */
+    GatherList begin()
+    {
+        list.reset();
+        list.segment(header, OUT_HEADER_LENGTH);
+        return list;
+    }
+
+    /**
+     * Sends the list as the reply to the request being served.
+     *
+     * @return 0, or a negated errno: {@code -ENOENT} if the kernel no longer waits for it.
+     */
+    int send()
+    {
+        UnsafeApi.putInt(header + OUT_LENGTH_OFFSET, list.length());
+        UnsafeApi.putInt(header + OUT_ERROR_OFFSET, 0);
+        UnsafeApi.putLong(header + OUT_UNIQUE_OFFSET, unique);
+        while (true)
+        {
+            final long sent = LIBC.writev(fd, list.address(), list.count());
+            if (sent >= 0)
+            {
+                return 0;
+            }
+            final int errno = jnr.ffi.LastError.getLastError(RUNTIME);
+            if (errno != EINTR)
+            {
+                return -errno;
+            }
+        }
+    }
+}
