@@ -47,6 +47,15 @@ public interface CaptureReader extends AutoCloseable
     /** Null if the file ended on a record boundary; otherwise what was cut off. */
     String truncation();
 
+    /**
+     * Starts over at the first record, keeping the file mapped, for another pass of a looped
+     * replay. False if this format starts over only by opening the file again.
+     */
+    default boolean rewind()
+    {
+        return false;
+    }
+
     @Override
     void close();
 

@@ -87,6 +87,16 @@ final class PcapReader extends RecordCursor
         return true;
     }
 
+    /** Back to the first record; the window keeps its mapping, so a pass faults in no page again. */
+    @Override
+    public boolean rewind()
+    {
+        position = PcapFormat.GLOBAL_HEADER_LENGTH;
+        records = 0;
+        truncation = null;
+        return true;
+    }
+
     public int primaryLinkType()
     {
         return linkType;

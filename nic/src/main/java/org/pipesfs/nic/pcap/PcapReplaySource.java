@@ -107,8 +107,11 @@ public final class PcapReplaySource implements FrameSource
             }
             return false;
         }
-        reader.close();
-        reader = CaptureReader.open(spec.file());
+        if (!reader.rewind())
+        {
+            reader.close();
+            reader = CaptureReader.open(spec.file());
+        }
         firstCaptureNs = -1;
         pending = reader.next();
         return pending;
