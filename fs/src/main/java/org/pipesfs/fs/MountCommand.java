@@ -102,6 +102,7 @@ final class MountCommand implements Callable<Integer>
     {
         final DataBuffer data = new DataBuffer(bufferBytes, bufferPolicy);
         final NodeGraph graph = new NodeGraph(data, bufferPolicy, NodeGraph.indexEntriesFor(bufferPolicy, data.capacity()));
+        data.adviseMemory(new HugePages());
         if (!bare)
         {
             graph.withDefaultTree();
