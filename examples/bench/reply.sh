@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Reply strategies for a read of scattered elements, in C (replyfs.c; issue 8): the FUSE cost
 # alone, copying the elements into one buffer (PipesFS's way), and one iovec per element, with
-# a 64 MiB and an 8 MiB ring, for 1 and 4 readers of 1 GB each. Prints medians of RUNS (5).
+# elements packed back to back and answered in place, with a 64 MiB and an 8 MiB ring, for 1 and 4 readers of 1 GB each. Prints medians of RUNS (5).
 set -euo pipefail
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 OUT="${BENCH_DIR:-/dev/shm/pipesfs-bench}"; RUNS="${RUNS:-5}"; BYTES=1050000000
@@ -17,7 +17,7 @@ run() { # reply ring_mb readers
 median() { sort -g | awk '{a[NR]=$1} END {printf "%.2f", a[int((NR+1)/2)]}'; }
 echo "| reply | ring | 1 reader GB/s | 4 readers GB/s |"
 echo "| --- | --- | --- | --- |"
-for cfg in "none 64" "copy 64" "iov 64" "copy 8" "iov 8"; do
+for cfg in "none 64" "copy 64" "iov 64" "packed 64" "copy 8" "iov 8"; do
   set -- $cfg; one=""; four=""
   for i in $(seq "$RUNS"); do one+="$(run "$1" "$2" 1)"$'\n'; four+="$(run "$1" "$2" 4)"$'\n'; done
   echo "| $1 | $2 MiB | $(printf '%s' "$one" | median) | $(printf '%s' "$four" | median) |"

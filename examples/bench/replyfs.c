@@ -4,7 +4,9 @@
  * continuing where its offset points. REPLY chooses the answer:
  *   none  - a static buffer, as the null filesystem (the FUSE cost alone);
  *   copy  - memcpy each element into one buffer, then reply (what PipesFS does, in C);
- *   iov   - fuse_reply_iov with one iovec per element (the kernel copies from the ring).
+ *   iov   - fuse_reply_iov with one iovec per element (the kernel copies from the ring);
+ *   packed - elements back to back in the ring, one reply straight from it (PipesFS since
+ *            session 5: frames without inline headers, answered with one writev).
  * Requests are 1 MiB (large_reads.h). Build: gcc -O2 replyfs.c $(pkg-config fuse --cflags --libs) */
 #define FUSE_USE_VERSION 26
 #include "large_reads.h"
@@ -55,6 +57,9 @@ static void read_big(fuse_req_t req, fuse_ino_t ino, size_t n, off_t off, struct
     size_t first = (size_t)(off / ELEMENT) % (ring_elements - MAX_ELEMENTS);
     if (count > MAX_ELEMENTS) count = MAX_ELEMENTS;
     if (reply_mode[0] == 'n') { fuse_reply_buf(req, none, count * ELEMENT); return; }
+    if (reply_mode[0] == 'p') { /* packed: elements back to back, one reply straight from the ring */
+        size_t start = ((size_t)off % (ring_elements * STRIDE - (1 << 20))) / ELEMENT * ELEMENT;
+        fuse_reply_buf(req, ring + start, count * ELEMENT); return; }
     if (reply_mode[0] == 'c')
     {
         char *out = malloc(count * ELEMENT + 1);
