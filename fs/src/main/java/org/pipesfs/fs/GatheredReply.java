@@ -30,7 +30,6 @@ final class GatheredReply
     private static final int OUT_ERROR_OFFSET = 4;
     private static final int OUT_UNIQUE_OFFSET = 8;
     private static final int OUT_HEADER_LENGTH = 16;
-    private static final int EINTR = 4;
 
     /** The one libc call the reply needs. */
     public interface LibC
@@ -109,7 +108,7 @@ final class GatheredReply
                 return 0;
             }
             final int errno = jnr.ffi.LastError.getLastError(RUNTIME);
-            if (errno != EINTR)
+            if (errno != Errno.EINTR)
             {
                 return -errno;
             }
