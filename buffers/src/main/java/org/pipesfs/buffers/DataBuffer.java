@@ -64,7 +64,8 @@ public final class DataBuffer implements AutoCloseable
     public static final int HEADER_LENGTH = 32;
     /** Frame-ring bytes a record takes at least; one header slot serves this many bytes. */
     public static final int MIN_RECORD_SPACE = 64;
-    private static final int HEADER_SHIFT = 6 - 5; // log2(MIN_RECORD_SPACE) - log2(HEADER_LENGTH)
+    /** Frame-ring offset to header-ring offset: one header slot per MIN_RECORD_SPACE bytes. */
+    private static final int HEADER_SHIFT = Integer.numberOfTrailingZeros(MIN_RECORD_SPACE / HEADER_LENGTH);
     /** Largest frame accepted: a 64 KiB GRO/GSO super-frame. */
     public static final int MAX_FRAME_LENGTH = 65_536 + 256;
     public static final int MIN_CAPACITY = 1 << 20;

@@ -70,7 +70,7 @@ public final class IndexReader implements AutoCloseable
      */
     public int gather(final GatherList list, final int length)
     {
-        if (index.policy() != BufferPolicy.LOSSLESS)
+        if (!isLossless())
         {
             throw new IllegalStateException("gathering needs the lossless policy: lossy bytes may change under the copy");
         }

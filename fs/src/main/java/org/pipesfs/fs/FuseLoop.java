@@ -182,7 +182,7 @@ final class FuseLoop
                     startWorker();
                 }
                 final long from = UnsafeApi.getLong(header + CHANNEL_OFFSET);
-                if (LargeReads.opcode(requestBuffer) == LargeReads.FUSE_INIT)
+                if (FuseHeaders.opcode(requestBuffer) == LargeReads.FUSE_INIT)
                 {
                     LargeReads.processInit(LIB, session, header, requestBuffer, from);
                 }

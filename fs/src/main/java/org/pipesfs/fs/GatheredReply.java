@@ -14,23 +14,13 @@ import java.nio.ByteBuffer;
  * straight into the reader's pages and Java copies none (issue 8). libfuse still processes the
  * request and answers it afterwards; the kernel refuses that second answer with ENOENT, which
  * libfuse takes silently, as for an interrupted request, and the kernel never reuses a request id.
- *
- * <pre>
- * fuse_in_header (the request):  0 len  4 opcode  8 unique  16 nodeid ...
- * fuse_out_header (the reply):   0 len  4 error   8 unique  (16 bytes; the data follows)
- * </pre>
+ * The reply starts with a {@link FuseHeaders} {@code fuse_out_header} carrying the request's id.
  *
  * <p>Thread rules: one per worker thread, found through {@link #current()}; the worker names the
  * request it is serving before libfuse calls the filesystem.
  */
 final class GatheredReply
 {
-    private static final int IN_UNIQUE_OFFSET = 8;
-    private static final int OUT_LENGTH_OFFSET = 0;
-    private static final int OUT_ERROR_OFFSET = 4;
-    private static final int OUT_UNIQUE_OFFSET = 8;
-    private static final int OUT_HEADER_LENGTH = 16;
-
     /** The one libc call the reply needs. */
     public interface LibC
     {
@@ -45,7 +35,7 @@ final class GatheredReply
     private final int fd;
     private final int maxRead;
     private final GatherList list;
-    private final ByteBuffer headerMemory = BufferUtil.allocateDirectAligned(OUT_HEADER_LENGTH, 16);
+    private final ByteBuffer headerMemory = BufferUtil.allocateDirectAligned(FuseHeaders.OUT_LENGTH, 16);
     private final long header = BufferUtil.address(headerMemory);
     private long unique;
 
@@ -79,14 +69,14 @@ final class GatheredReply
     /** Names the request at {@code request} (a libfuse request buffer) as the one being served. */
     void serving(final long request)
     {
-        unique = UnsafeApi.getLong(request + IN_UNIQUE_OFFSET);
+        unique = FuseHeaders.unique(request);
     }
 
     /** Starts the data of a reply: an empty list whose first segment is the reply header. */
     GatherList begin()
     {
         list.reset();
-        list.segment(header, OUT_HEADER_LENGTH);
+        list.segment(header, FuseHeaders.OUT_LENGTH);
         return list;
     }
 
@@ -97,9 +87,9 @@ final class GatheredReply
      */
     int send()
     {
-        UnsafeApi.putInt(header + OUT_LENGTH_OFFSET, list.length());
-        UnsafeApi.putInt(header + OUT_ERROR_OFFSET, 0);
-        UnsafeApi.putLong(header + OUT_UNIQUE_OFFSET, unique);
+        UnsafeApi.putInt(header + FuseHeaders.OUT_LENGTH_OFFSET, list.length());
+        UnsafeApi.putInt(header + FuseHeaders.OUT_ERROR_OFFSET, 0);
+        UnsafeApi.putLong(header + FuseHeaders.OUT_UNIQUE_OFFSET, unique);
         while (true)
         {
             final long sent = LIBC.writev(fd, list.address(), list.count());

@@ -15,7 +15,8 @@ final class HugePages implements DataBuffer.MemoryAdvice
 {
     private static final int MADV_HUGEPAGE = 14;
     private static final int MADV_COLLAPSE = 25;
-    private static final long HUGE_PAGE = 2L << 20;
+    /** The x86-64 huge page, which the data buffers are aligned to. */
+    private static final long HUGE_PAGE = DataBuffer.MEMORY_ALIGNMENT;
 
     /** The one libc call the advice needs. */
     public interface LibC

@@ -26,10 +26,9 @@ import java.nio.ByteOrder;
  *                                                   20 max_write  24 time_gran
  *                                                   28 max_pages (u16)  30 map_alignment (u16)
  *                                                   32 flags2 ... 64 (end of the 7.28+ layout)
- * fuse_out_header: 0 len  4 error  8 unique
  * </pre>
  *
- * Runs once per mount, on the worker that received INIT, before any other request is served.
+ * The two headers are {@link FuseHeaders}'. Runs once per mount, on the worker that received INIT, before any other request is served.
  */
 final class LargeReads
 {
@@ -37,13 +36,8 @@ final class LargeReads
     static final int MAX_READ = 1 << 20;
     static final int FUSE_INIT = 26;
 
-    private static final int IN_HEADER_LENGTH = 40;
-    private static final int OPCODE_OFFSET = 4;
     private static final int IN_MINOR_OFFSET = 4;
     private static final int IN_FLAGS_OFFSET = 12;
-    private static final int OUT_HEADER_LENGTH = 16;
-    private static final int OUT_LENGTH_OFFSET = 0;
-    private static final int OUT_ERROR_OFFSET = 4;
     private static final int FLAGS_OFFSET = 12;
     private static final int MAX_PAGES_OFFSET = 28;
     private static final int INIT_OUT_LENGTH = 64;
@@ -55,12 +49,6 @@ final class LargeReads
 
     private LargeReads()
     {
-    }
-
-    /** The opcode of the request at {@code request}, a libfuse request buffer. */
-    static int opcode(final long request)
-    {
-        return UnsafeApi.getInt(request + OPCODE_OFFSET);
     }
 
     /**
@@ -87,24 +75,24 @@ final class LargeReads
         }
         lib.fuse_session_process_buf(session, header, answerChannel);
         lib.fuse_chan_destroy(answerChannel); // closes the pipe's write end
-        final byte[] reply = new byte[OUT_HEADER_LENGTH + INIT_OUT_LENGTH];
+        final byte[] reply = new byte[FuseHeaders.OUT_LENGTH + INIT_OUT_LENGTH];
         final int length = posix.read(pipe[0], reply, reply.length);
         posix.close(pipe[0]);
-        if (length < OUT_HEADER_LENGTH)
+        if (length < FuseHeaders.OUT_LENGTH)
         {
             return; // libfuse answered nothing; the kernel will fail the mount
         }
-        final int minor = UnsafeApi.getInt(request + IN_HEADER_LENGTH + IN_MINOR_OFFSET);
-        final int offered = UnsafeApi.getInt(request + IN_HEADER_LENGTH + IN_FLAGS_OFFSET);
+        final int minor = UnsafeApi.getInt(request + FuseHeaders.IN_LENGTH + IN_MINOR_OFFSET);
+        final int offered = UnsafeApi.getInt(request + FuseHeaders.IN_LENGTH + IN_FLAGS_OFFSET);
         final ByteBuffer out = ByteBuffer.wrap(reply).order(ByteOrder.nativeOrder());
         int sent = length;
-        if (out.getInt(OUT_ERROR_OFFSET) == 0 && minor >= MAX_PAGES_MINOR && (offered & FUSE_MAX_PAGES) != 0
-            && length >= OUT_HEADER_LENGTH + COMPAT_INIT_OUT_LENGTH)
+        if (out.getInt(FuseHeaders.OUT_ERROR_OFFSET) == 0 && minor >= MAX_PAGES_MINOR && (offered & FUSE_MAX_PAGES) != 0
+            && length >= FuseHeaders.OUT_LENGTH + COMPAT_INIT_OUT_LENGTH)
         {
             sent = reply.length;
-            out.putInt(OUT_LENGTH_OFFSET, sent);
-            out.putInt(OUT_HEADER_LENGTH + FLAGS_OFFSET, out.getInt(OUT_HEADER_LENGTH + FLAGS_OFFSET) | FUSE_MAX_PAGES);
-            out.putShort(OUT_HEADER_LENGTH + MAX_PAGES_OFFSET, (short)(MAX_READ / PAGE_SIZE));
+            out.putInt(FuseHeaders.OUT_LENGTH_OFFSET, sent);
+            out.putInt(FuseHeaders.OUT_LENGTH + FLAGS_OFFSET, out.getInt(FuseHeaders.OUT_LENGTH + FLAGS_OFFSET) | FUSE_MAX_PAGES);
+            out.putShort(FuseHeaders.OUT_LENGTH + MAX_PAGES_OFFSET, (short)(MAX_READ / PAGE_SIZE));
         }
         if (posix.write(lib.fuse_chan_fd(channel), reply, sent) != sent)
         {
