@@ -54,7 +54,7 @@ summary() { sort -g | awk '{a[NR]=$1} END {printf "%s|%s|%s", a[int((NR+1)/2)], 
 mnt() { local dir; dir=$(mktemp -d); "$PIPESFS" mount --paused "$@" --log "$OUT/server.log" "$dir"; echo "$dir"; }
 umnt() { "$PIPESFS" umount "$1" >/dev/null 2>&1 || fusermount -u -z "$1"; rmdir "$1" 2>/dev/null || true; }
 await_readers() { # node dir, count: waits up to 30 s
-  local i; for i in $(seq 6000); do [ "$(stat_of "$1" readers)" = "$2" ] && { sleep 0.2; return; }; sleep 0.005; done
+  local i; for i in $(seq 6000); do [ "$(stat_of "$1" readers)" = "$2" ] && { sleep 0.4; return; }; sleep 0.005; done
   echo "run.sh: $1 never had $2 readers" >&2; exit 1
 }
 gbps() { echo "$1 / $2 / 1000000000" | bc -l; }
