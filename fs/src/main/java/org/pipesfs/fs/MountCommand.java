@@ -146,10 +146,11 @@ final class MountCommand implements Callable<Integer>
                 return;
             }
             // Unmounted means: gone from mountinfo three times in a row, 100 ms apart.
+            final MountPoints table = new MountPoints(dir);
             int absent = 0;
             while (absent < 3)
             {
-                absent = MountPoints.isStillMounted(dir) ? 0 : absent + 1;
+                absent = table.isMounted(true) ? 0 : absent + 1;
                 try
                 {
                     Thread.sleep(100);

@@ -27,7 +27,13 @@ final class FuseMount implements AutoCloseable
 
     static FuseMount start(final String... options) throws Exception
     {
-        final Path dir = Files.createTempDirectory("pipesfs-mnt");
+        return startIn("pipesfs-mnt", options);
+    }
+
+    /** Like {@link #start} in a temp directory whose name begins with {@code prefix}. */
+    static FuseMount startIn(final String prefix, final String... options) throws Exception
+    {
+        final Path dir = Files.createTempDirectory(prefix);
         final Path log = Files.createTempFile("pipesfs-server", ".log");
         final List<String> args = new ArrayList<>(List.of("mount", "-f"));
         args.addAll(List.of(options));

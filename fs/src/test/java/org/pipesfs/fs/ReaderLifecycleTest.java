@@ -144,4 +144,26 @@ class ReaderLifecycleTest
             }
         }
     }
+
+    @Test
+    void lazyUnmountOfAMountPointWithASpaceInItsNameEndsItsReaders() throws Exception
+    {
+        // mountinfo writes the space as \040: the mount wait and the unmount watcher must both match it
+        try (FuseMount mount = FuseMount.startIn("pipesfs mnt", "--source", "synthetic:rate=1"))
+        {
+            final Process reader = new ProcessBuilder("cat", mount.path("arp/all").toString())
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+            try
+            {
+                awaitReaders(mount, "arp", 1);
+                assertThat(mount.unmount()).as("server exit code").isZero();
+                assertThat(reader.waitFor(10, TimeUnit.SECONDS)).as("blocked reader ended").isTrue();
+                assertThat(MountPoints.isFuseMount(mount.dir)).isFalse();
+            }
+            finally
+            {
+                Shell.kill(reader);
+            }
+        }
+    }
 }
