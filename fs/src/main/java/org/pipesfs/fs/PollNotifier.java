@@ -13,7 +13,8 @@ import java.util.concurrent.locks.LockSupport;
  * Wakes {@code poll}/{@code select} callers: a pipe that was not readable when polled leaves its
  * libfuse poll handle here; one thread checks the waiting pipes every {@link #CHECK_NS} and, once a
  * pipe is readable (data or end of stream), calls {@code fuse_notify_poll} and destroys the handle.
- * Each pipe keeps at most one handle: a newer poll replaces and destroys the older one.
+ * Each pipe keeps at most one handle: a newer poll replaces and destroys the older one. While no
+ * pipe waits, the thread sleeps until one does, so an idle mount costs no wake-ups.
  */
 final class PollNotifier implements AutoCloseable
 {
@@ -43,6 +44,7 @@ final class PollNotifier implements AutoCloseable
     void await(final OpenPipe pipe, final FusePollhandle handle)
     {
         final FusePollhandle previous = waiting.put(pipe, handle);
+        LockSupport.unpark(thread);
         if (previous != null && previous != handle)
         {
             fuse.fuse_pollhandle_destroy(previous);
@@ -78,12 +80,20 @@ final class PollNotifier implements AutoCloseable
                     fuse.fuse_pollhandle_destroy(entry.getValue());
                 }
             }
-            LockSupport.parkNanos(CHECK_NS);
+            if (waiting.isEmpty())
+            {
+                LockSupport.park(this); // nobody polls: no wake-ups until someone does
+            }
+            else
+            {
+                LockSupport.parkNanos(CHECK_NS);
+            }
         }
     }
 
     public void close()
     {
         running = false;
+        LockSupport.unpark(thread);
     }
 }
