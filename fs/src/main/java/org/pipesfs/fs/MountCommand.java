@@ -108,6 +108,7 @@ final class MountCommand implements Callable<Integer>
             graph.withDefaultTree();
         }
         final SourcePump pump = new SourcePump(frames, graph, bufferPolicy, paused);
+        HotPathWarmup.start(bufferPolicy, bare);
         final POSIX posix = POSIXFactory.getPOSIX();
         final PipesFs fs = new PipesFs(graph, pump, dir, posix.getuid(), posix.getgid());
         Runtime.getRuntime().addShutdownHook(new Thread(() -> unmountOnSignal(fs, pump, dir), "pipesfs-shutdown"));
