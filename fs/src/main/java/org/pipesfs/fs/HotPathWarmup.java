@@ -8,11 +8,20 @@ import org.pipesfs.buffers.GatherList;
 import org.pipesfs.buffers.IndexReader;
 import org.pipesfs.filters.Node;
 import org.pipesfs.filters.NodeGraph;
+import org.pipesfs.nic.FrameSource;
+import org.pipesfs.nic.pcap.PcapFileWriter;
+import org.pipesfs.nic.pcap.PcapFormat;
 import org.pipesfs.nic.pcap.PcapRecordFormat;
+import org.pipesfs.nic.pcap.PcapReplaySource;
+import org.pipesfs.nic.pcap.ReplaySpec;
+import org.pipesfs.nic.synthetic.SyntheticGenerator;
 import org.pipesfs.nic.synthetic.SyntheticSource;
 import org.pipesfs.nic.synthetic.SyntheticSpec;
 
+import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -24,6 +33,10 @@ import java.util.List;
  * its readers or its start, one daemon thread runs synthetic traffic through a private graph of
  * the mount's policy and shape, drains it through the reads the pipe files use (gathered runs,
  * copied views, pcap records), and drops it. It shares code with the mount and nothing else.
+ * The traffic is a looped replay of a small synthetic capture in which every large frame comes
+ * eight times in a row: replay is what benchmarks and scripts mount, and the synthetic mix
+ * alone has almost no run of 4 KiB, so the gathered reply's direct segments went uncompiled
+ * and C2 compiled {@code gather} and the replay loop again in the middle of the first stream.
  * {@code -Dpipesfs.warmup=false} turns it off, for measuring what it saves.
  */
 final class HotPathWarmup implements Runnable
@@ -41,6 +54,12 @@ final class HotPathWarmup implements Runnable
     /** Holds DRAIN_EVERY batches of the largest synthetic frames, so a lossless producer never waits here. */
     private static final int BUFFER_BYTES = 16 << 20;
     private static final int READ_BYTES = 1 << 20;
+    /** Frames of the generator in the warm-up capture, replayed {@link #LOOPS} times. */
+    private static final int CAPTURE_FRAMES = 20_000;
+    private static final int LOOPS = 10;
+    private static final int LARGE_FRAME = 1_000;
+    private static final int LARGE_REPEATS = 8;
+    private static final long FRAME_SPACING_NS = 10_000L;
     private static final String[][] READ_NODES = {{}, {"ip", "tcp", "http"}, {"ip", "udp", "dns"}, {"ip6", "tcp"}};
 
     private final BufferPolicy policy;
@@ -85,7 +104,7 @@ final class HotPathWarmup implements Runnable
         final ElementFormat pcap = new PcapRecordFormat();
         final UnsafeBuffer scratch = new UnsafeBuffer(ByteBuffer.allocateDirect(READ_BYTES));
         final GatherList list = new GatherList(READ_BYTES);
-        final SyntheticSource source = new SyntheticSource(new SyntheticSpec(0, 0, 1));
+        final FrameSource source = openSource();
         final long deadline = System.nanoTime() + MAX_NS;
         try
         {
@@ -116,6 +135,54 @@ final class HotPathWarmup implements Runnable
             records.close();
             source.close();
             data.close();
+        }
+    }
+
+    /** The warm-up capture, replayed; the generator itself if no temp file can be written. */
+    private static FrameSource openSource()
+    {
+        Path capture = null;
+        try
+        {
+            capture = Files.createTempFile("pipesfs-warmup", ".pcap");
+            writeCapture(capture);
+            return new PcapReplaySource(new ReplaySpec(capture, 0, LOOPS));
+        }
+        catch (final IOException | RuntimeException ex)
+        {
+            return new SyntheticSource(new SyntheticSpec(0, 0, 1));
+        }
+        finally
+        {
+            if (capture != null)
+            {
+                try
+                {
+                    Files.deleteIfExists(capture); // the replay keeps its mapping
+                }
+                catch (final IOException ignored)
+                {
+                    // a stray temp file, nothing worse
+                }
+            }
+        }
+    }
+
+    private static void writeCapture(final Path capture) throws IOException
+    {
+        final SyntheticGenerator generator = new SyntheticGenerator(1);
+        final UnsafeBuffer frame = new UnsafeBuffer(new byte[SyntheticGenerator.MAX_FRAME]);
+        long timestampNs = 0;
+        try (PcapFileWriter writer = new PcapFileWriter(capture, PcapFormat.LINKTYPE_ETHERNET))
+        {
+            for (int i = 0; i < CAPTURE_FRAMES; i++)
+            {
+                final int length = generator.next(frame, 0);
+                for (int copy = length >= LARGE_FRAME ? LARGE_REPEATS : 1; copy > 0; copy--)
+                {
+                    writer.write(frame, 0, length, timestampNs += FRAME_SPACING_NS);
+                }
+            }
         }
     }
 
