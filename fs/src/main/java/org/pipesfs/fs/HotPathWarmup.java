@@ -24,6 +24,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.BooleanSupplier;
 
 /**
  * Gets the per-frame code compiled before the mount's own traffic needs it. HotSpot interprets
@@ -64,21 +65,27 @@ final class HotPathWarmup implements Runnable
 
     private final BufferPolicy policy;
     private final boolean bare;
+    private final BooleanSupplier trafficStarted;
 
-    private HotPathWarmup(final BufferPolicy policy, final boolean bare)
+    private HotPathWarmup(final BufferPolicy policy, final boolean bare, final BooleanSupplier trafficStarted)
     {
         this.policy = policy;
         this.bare = bare;
+        this.trafficStarted = trafficStarted;
     }
 
-    /** Starts the warm-up in the background, unless {@code pipesfs.warmup} is {@code false}. */
-    static void start(final BufferPolicy policy, final boolean bare)
+    /**
+     * Starts the warm-up in the background, unless {@code pipesfs.warmup} is {@code false}. It
+     * stops as soon as {@code trafficStarted} says the mount's own source is producing: on two
+     * cores it would otherwise compete with a live capture's first burst, which then drops.
+     */
+    static void start(final BufferPolicy policy, final boolean bare, final BooleanSupplier trafficStarted)
     {
         if (!Boolean.parseBoolean(System.getProperty("pipesfs.warmup", "true")))
         {
             return;
         }
-        final Thread thread = new Thread(new HotPathWarmup(policy, bare), "pipesfs-warmup");
+        final Thread thread = new Thread(new HotPathWarmup(policy, bare, trafficStarted), "pipesfs-warmup");
         thread.setDaemon(true);
         thread.start();
     }
@@ -110,6 +117,10 @@ final class HotPathWarmup implements Runnable
         {
             for (int frames = 0; frames < FRAMES && System.nanoTime() < deadline; frames += BATCH)
             {
+                if (trafficStarted.getAsBoolean())
+                {
+                    return;
+                }
                 if (source.poll(data, graph, BATCH) <= 0)
                 {
                     return;

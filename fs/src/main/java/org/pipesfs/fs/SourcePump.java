@@ -55,6 +55,8 @@ final class SourcePump implements AutoCloseable
     private volatile boolean closing;
     private volatile boolean stopRequested;
     private volatile State state;
+    /** Set once the source has produced its first frame; the warm-up gives way to real traffic. */
+    private volatile boolean produced;
 
     SourcePump(final FrameSource source, final NodeGraph graph, final BufferPolicy policy, final boolean paused)
     {
@@ -79,6 +81,12 @@ final class SourcePump implements AutoCloseable
     FrameSource source()
     {
         return source;
+    }
+
+    /** True once the source has produced a frame. */
+    boolean hasProduced()
+    {
+        return produced;
     }
 
     /**
@@ -157,15 +165,19 @@ final class SourcePump implements AutoCloseable
                         hadReaders = true;
                     }
                 }
-                final int produced = source.poll(data, graph, BATCH);
+                final int count = source.poll(data, graph, BATCH);
                 graph.publish();
-                if (produced == FrameSource.END)
+                if (count > 0 && !produced)
+                {
+                    produced = true;
+                }
+                if (count == FrameSource.END)
                 {
                     sourceDone = true;
                     state = closing ? State.STOPPED : State.ENDED;
                     graph.endSource();
                 }
-                else if (produced == 0)
+                else if (count == 0)
                 {
                     idle(IDLE_NS);
                 }
