@@ -78,16 +78,19 @@ final class HotPathWarmup implements Runnable
      * Starts the warm-up in the background, unless {@code pipesfs.warmup} is {@code false}. It
      * stops as soon as {@code trafficStarted} says the mount's own source is producing: on two
      * cores it would otherwise compete with a live capture's first burst, which then drops.
+     *
+     * @return the warm-up thread, or null if turned off.
      */
-    static void start(final BufferPolicy policy, final boolean bare, final BooleanSupplier trafficStarted)
+    static Thread start(final BufferPolicy policy, final boolean bare, final BooleanSupplier trafficStarted)
     {
         if (!Boolean.parseBoolean(System.getProperty("pipesfs.warmup", "true")))
         {
-            return;
+            return null;
         }
         final Thread thread = new Thread(new HotPathWarmup(policy, bare, trafficStarted), "pipesfs-warmup");
         thread.setDaemon(true);
         thread.start();
+        return thread;
     }
 
     public void run()
