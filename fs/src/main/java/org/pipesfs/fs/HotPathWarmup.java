@@ -61,7 +61,7 @@ final class HotPathWarmup implements Runnable
     private static final int LARGE_FRAME = 1_000;
     private static final int LARGE_REPEATS = 8;
     private static final long FRAME_SPACING_NS = 10_000L;
-    private static final String[][] READ_NODES = {{}, {"ip", "tcp", "http"}, {"ip", "udp", "dns"}, {"ip6", "tcp"}};
+    private static final String[] READ_NODES = {"/", "/ip/tcp/http", "/ip/udp/dns", "/ip6/tcp"};
 
     private final BufferPolicy policy;
     private final boolean bare;
@@ -102,9 +102,9 @@ final class HotPathWarmup implements Runnable
             graph.withDefaultTree();
         }
         final List<IndexReader> views = new ArrayList<>();
-        for (final String[] path : READ_NODES)
+        for (final String path : READ_NODES)
         {
-            final Node node = find(graph.root(), path);
+            final Node node = graph.lookup(path);
             if (node != null)
             {
                 views.add(node.openReader());
@@ -118,7 +118,7 @@ final class HotPathWarmup implements Runnable
         final long deadline = System.nanoTime() + MAX_NS;
         try
         {
-            for (int frames = 0; frames < FRAMES && System.nanoTime() < deadline; frames += BATCH)
+            for (int batch = 0; batch < FRAMES / BATCH && System.nanoTime() < deadline; batch++)
             {
                 if (trafficStarted.getAsBoolean())
                 {
@@ -129,7 +129,7 @@ final class HotPathWarmup implements Runnable
                     return;
                 }
                 graph.publish();
-                if ((frames / BATCH) % DRAIN_EVERY != DRAIN_EVERY - 1)
+                if (batch % DRAIN_EVERY != DRAIN_EVERY - 1)
                 {
                     continue;
                 }
@@ -219,15 +219,5 @@ final class HotPathWarmup implements Runnable
                 // copied views, as a lossy all reads them
             }
         }
-    }
-
-    private static Node find(final Node root, final String[] path)
-    {
-        Node node = root;
-        for (int i = 0; i < path.length && node != null; i++)
-        {
-            node = node.child(path[i]);
-        }
-        return node;
     }
 }

@@ -28,7 +28,8 @@ import java.nio.ByteOrder;
  *                                                   32 flags2 ... 64 (end of the 7.28+ layout)
  * </pre>
  *
- * The two headers are {@link FuseHeaders}'. Runs once per mount, on the worker that received INIT, before any other request is served.
+ * The two headers are {@link FuseHeaders}'. Runs once per mount, on the worker that received
+ * INIT, before any other request is served.
  */
 final class LargeReads
 {

@@ -6,6 +6,7 @@ import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.Arrays;
 
 /**
  * Reads {@code /proc/self/mountinfo}: is a directory currently a FUSE mount point? The table is
@@ -98,30 +99,18 @@ final class MountPoints
             }
         }
         final int fieldEnd = field + wanted.length;
-        if (fieldEnd >= end || bytes[fieldEnd] != ' ' || !regionEquals(bytes, field, wanted, 0, wanted.length))
+        if (fieldEnd >= end || bytes[fieldEnd] != ' ' || !Arrays.equals(bytes, field, fieldEnd, wanted, 0, wanted.length))
         {
             return false;
         }
         for (int i = fieldEnd; i + FUSE_TYPE.length <= end; i++)
         {
-            if (regionEquals(bytes, i, FUSE_TYPE, 0, FUSE_TYPE.length))
+            if (Arrays.equals(bytes, i, i + FUSE_TYPE.length, FUSE_TYPE, 0, FUSE_TYPE.length))
             {
                 return true;
             }
         }
         return false;
-    }
-
-    private static boolean regionEquals(final byte[] a, final int at, final byte[] b, final int from, final int length)
-    {
-        for (int i = 0; i < length; i++)
-        {
-            if (a[at + i] != b[from + i])
-            {
-                return false;
-            }
-        }
-        return true;
     }
 
     /** Waits until the mount state of {@code dir} is {@code mounted}, or the timeout passes. */
