@@ -22,56 +22,70 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.lang.management.CompilationMXBean;
+import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.BooleanSupplier;
 
 /**
- * Gets the per-frame code compiled before the mount's own traffic needs it. HotSpot interprets
- * a method until it has run thousands of times, then compiles it twice, on the same two cores
- * that carry the stream: in a 1 GB four-reader stream the compiler threads took 15 % of all CPU
- * and the stream ran a quarter slower than in a 4 GB one (issue 8). While a new mount waits for
- * its readers or its start, one daemon thread runs synthetic traffic through a private graph of
- * the mount's policy and shape, drains it through the reads the pipe files use (gathered runs,
- * copied views, pcap records), and drops it. It shares code with the mount and nothing else.
- * The traffic is a looped replay of a small synthetic capture in which every large frame comes
- * eight times in a row: replay is what benchmarks and scripts mount, and the synthetic mix
- * alone has almost no run of 4 KiB, so the gathered reply's direct segments went uncompiled
- * and C2 compiled {@code gather} and the replay loop again in the middle of the first stream.
- * {@code -Dpipesfs.warmup=false} turns it off, for measuring what it saves.
+ * Gets the per-frame and per-read code compiled before the mount's own traffic needs it.
+ * HotSpot interprets a method until it has run thousands of times, then compiles it twice, on
+ * the same two cores that carry the stream: in a 1 GB four-reader stream the compiler threads
+ * took 15 % of all CPU and the stream ran a quarter slower than in a 4 GB one (issue 8). While
+ * a new mount waits for its readers or its start, one daemon thread produces traffic into a
+ * private graph of the mount's policy and shape, a second one reads it the way FUSE workers
+ * do (one gathered or copied read per view, sleeping on the ring's doorbell when all are
+ * empty), and both are dropped at the end. They share code with the mount and nothing else.
+ *
+ * <p>What is compiled is only as good as the profile it was compiled with: a branch the
+ * warm-up never took is left out, and the first real element to take it throws the compiled
+ * code away in the middle of the stream. So the traffic alternates between a small synthetic
+ * capture, in which every large frame comes eight times in a row (so that gathered replies
+ * get runs of 4 KiB), and the mount's own source replayed as fast as it goes; and the reader
+ * runs on its own thread, so that the producer's waits for room and the readers' wake-ups
+ * are taken too. It runs until the compiler has been quiet for a while, or the mount's source
+ * produces its first frame, whichever comes first. {@code -Dpipesfs.warmup=false} turns it
+ * off, for measuring what it saves.
  */
 final class HotPathWarmup implements Runnable
 {
-    /** Enough for C2 to compile the decoders, classifiers, ring appends and reads (PrintCompilation). */
-    private static final int FRAMES = 200_000;
-    private static final long MAX_NS = 2_000_000_000L;
+    /** The least traffic before the compiler's quiet counts: C2 starts after thousands of calls. */
+    private static final int MIN_FRAMES = 200_000;
+    private static final int MAX_FRAMES = 4_000_000;
+    private static final long MAX_NS = 3_000_000_000L;
+    /** The compiler is quiet once it spent less than QUIET_MS compiling in a window this long. */
+    private static final long QUIET_WINDOW_NS = 200_000_000L;
+    private static final long QUIET_MS = 5;
     private static final int BATCH = 256;
-    /**
-     * Batches between drains: enough that reads fill whole 1 MiB replies and split elements, as
-     * they do in a stream; draining every batch left those branches untaken, and C2's code for
-     * them was thrown away and compiled again once real traffic took them.
-     */
-    private static final int DRAIN_EVERY = 32;
-    /** Holds DRAIN_EVERY batches of the largest synthetic frames, so a lossless producer never waits here. */
+    /** Holds many batches of the largest synthetic frames, so reads fill whole 1 MiB replies. */
     private static final int BUFFER_BYTES = 16 << 20;
     private static final int READ_BYTES = 1 << 20;
-    /** Frames of the generator in the warm-up capture, replayed {@link #LOOPS} times. */
+    /** Frames of the generator in the warm-up capture, which is replayed for ever. */
     private static final int CAPTURE_FRAMES = 20_000;
-    private static final int LOOPS = 10;
     private static final int LARGE_FRAME = 1_000;
     private static final int LARGE_REPEATS = 8;
     private static final long FRAME_SPACING_NS = 10_000L;
+    /**
+     * Passes of a warm-up replay: a count, not 0 (endless), so that the end-of-pass check takes
+     * the branch a mount's {@code loop=N} takes; with 0, C2 left it out and the mount's first
+     * rewind threw the compiled replay loop away.
+     */
+    private static final long FOREVER = Long.MAX_VALUE;
     private static final String[] READ_NODES = {"/", "/ip/tcp/http", "/ip/udp/dns", "/ip6/tcp"};
 
     private final BufferPolicy policy;
     private final boolean bare;
     private final BooleanSupplier trafficStarted;
+    private final String mountSource;
 
-    private HotPathWarmup(final BufferPolicy policy, final boolean bare, final BooleanSupplier trafficStarted)
+    private HotPathWarmup(
+        final BufferPolicy policy, final boolean bare, final BooleanSupplier trafficStarted, final String mountSource)
     {
         this.policy = policy;
         this.bare = bare;
         this.trafficStarted = trafficStarted;
+        this.mountSource = mountSource;
     }
 
     /**
@@ -79,15 +93,18 @@ final class HotPathWarmup implements Runnable
      * stops as soon as {@code trafficStarted} says the mount's own source is producing: on two
      * cores it would otherwise compete with a live capture's first burst, which then drops.
      *
+     * @param mountSource the mount's {@code --source} spec, replayed alongside the synthetic
+     *        capture; null for the synthetic capture alone. A live spec is never captured from.
      * @return the warm-up thread, or null if turned off.
      */
-    static Thread start(final BufferPolicy policy, final boolean bare, final BooleanSupplier trafficStarted)
+    static Thread start(
+        final BufferPolicy policy, final boolean bare, final BooleanSupplier trafficStarted, final String mountSource)
     {
         if (!Boolean.parseBoolean(System.getProperty("pipesfs.warmup", "true")))
         {
             return null;
         }
-        final Thread thread = new Thread(new HotPathWarmup(policy, bare, trafficStarted), "pipesfs-warmup");
+        final Thread thread = new Thread(new HotPathWarmup(policy, bare, trafficStarted, mountSource), "pipesfs-warmup");
         thread.setDaemon(true);
         thread.start();
         return thread;
@@ -101,66 +118,185 @@ final class HotPathWarmup implements Runnable
         {
             graph.withDefaultTree();
         }
-        final List<IndexReader> views = new ArrayList<>();
-        for (final String path : READ_NODES)
-        {
-            final Node node = graph.lookup(path);
-            if (node != null)
-            {
-                views.add(node.openReader());
-            }
-        }
-        final IndexReader records = graph.root().openReader();
-        final ElementFormat pcap = new PcapRecordFormat();
-        final UnsafeBuffer scratch = new UnsafeBuffer(ByteBuffer.allocateDirect(READ_BYTES));
-        final GatherList list = new GatherList(READ_BYTES);
-        final FrameSource source = openSource();
-        final long deadline = System.nanoTime() + MAX_NS;
+        final Reader reader = new Reader(graph);
+        final Thread readerThread = new Thread(reader, "pipesfs-warmup-reader");
+        readerThread.setDaemon(true);
+        final List<FrameSource> sources = new ArrayList<>();
         try
         {
-            for (int batch = 0; batch < FRAMES / BATCH && System.nanoTime() < deadline; batch++)
+            sources.add(openCapture());
+            final FrameSource mirror = mirrorOf(mountSource);
+            if (mirror != null)
             {
-                if (trafficStarted.getAsBoolean())
-                {
-                    return;
-                }
-                if (source.poll(data, graph, BATCH) <= 0)
-                {
-                    return;
-                }
-                graph.publish();
-                if (batch % DRAIN_EVERY != DRAIN_EVERY - 1)
-                {
-                    continue;
-                }
-                for (final IndexReader view : views)
-                {
-                    drain(view, list, scratch);
-                }
-                while (records.read(scratch, 0, READ_BYTES, pcap) > 0)
-                {
-                    // pcap records, as all.pcap reads them
-                }
+                sources.add(mirror);
             }
+            readerThread.start();
+            produce(data, graph, sources.toArray(new FrameSource[0]));
         }
         finally
         {
-            views.forEach(IndexReader::close);
-            records.close();
-            source.close();
-            data.close();
+            reader.stop();
+            data.close(); // a producer or reader still waiting returns now
+            join(readerThread);
+            reader.close();
+            sources.forEach(FrameSource::close);
         }
     }
 
-    /** The warm-up capture, replayed; the generator itself if no temp file can be written. */
-    private static FrameSource openSource()
+    /** The pump's loop: a batch from each source in turn, then wake the reader. */
+    private void produce(final DataBuffer data, final NodeGraph graph, final FrameSource[] sources)
+    {
+        final CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
+        final long deadline = System.nanoTime() + MAX_NS;
+        long windowNs = System.nanoTime();
+        long windowCompileMs = jit.getTotalCompilationTime();
+        for (int batch = 0; batch < MAX_FRAMES / BATCH && !trafficStarted.getAsBoolean(); batch++)
+        {
+            final long now = System.nanoTime();
+            if (now > deadline)
+            {
+                return;
+            }
+            if (now - windowNs >= QUIET_WINDOW_NS)
+            {
+                final long compileMs = jit.getTotalCompilationTime();
+                if (compileMs - windowCompileMs < QUIET_MS && batch * BATCH >= MIN_FRAMES)
+                {
+                    return;
+                }
+                windowNs = now;
+                windowCompileMs = compileMs;
+            }
+            if (sources[batch % sources.length].poll(data, graph, BATCH) <= 0)
+            {
+                return;
+            }
+            graph.publish();
+        }
+    }
+
+    /**
+     * A copy of the mount's source that replays as fast as it goes and never ends: the same
+     * capture looped, or the same generator without a count or rate. Null for live capture,
+     * or if it cannot be opened (the mount reports that itself).
+     */
+    static FrameSource mirrorOf(final String spec)
+    {
+        if (spec == null)
+        {
+            return null;
+        }
+        try
+        {
+            if (spec.startsWith(ReplaySpec.PREFIX + ":"))
+            {
+                return new PcapReplaySource(new ReplaySpec(ReplaySpec.parse(spec).file(), 0, FOREVER), false);
+            }
+            if (spec.startsWith(SyntheticSpec.PREFIX))
+            {
+                return new SyntheticSource(new SyntheticSpec(0, 0, SyntheticSpec.parse(spec).seed()));
+            }
+        }
+        catch (final RuntimeException ex)
+        {
+            return null;
+        }
+        return null;
+    }
+
+    private static void join(final Thread thread)
+    {
+        try
+        {
+            thread.join(OpenPipe.WAIT_SLICE_NS / 1_000_000 * 10);
+        }
+        catch (final InterruptedException ex)
+        {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /**
+     * Reads the warm-up graph as FUSE workers read pipe files: one read per view in turn
+     * (gathered under lossless, copied under lossy, and pcap records of the root), and a sleep
+     * on the root's doorbell in slices once every view is empty.
+     */
+    private static final class Reader implements Runnable
+    {
+        private final List<IndexReader> views = new ArrayList<>();
+        private final IndexReader records;
+        private final ElementFormat pcap = new PcapRecordFormat();
+        private final UnsafeBuffer scratch = new UnsafeBuffer(ByteBuffer.allocateDirect(READ_BYTES));
+        private final GatherList list = new GatherList(READ_BYTES);
+        private volatile boolean running = true;
+
+        Reader(final NodeGraph graph)
+        {
+            for (final String path : READ_NODES)
+            {
+                final Node node = graph.lookup(path);
+                if (node != null)
+                {
+                    views.add(node.openReader());
+                }
+            }
+            records = graph.root().openReader();
+        }
+
+        public void run()
+        {
+            while (running)
+            {
+                int read = 0;
+                for (final IndexReader view : views)
+                {
+                    read += readOnce(view);
+                }
+                read += Math.max(0, records.read(scratch, 0, READ_BYTES, pcap));
+                if (read == 0)
+                {
+                    records.await(OpenPipe.WAIT_SLICE_NS);
+                }
+            }
+        }
+
+        private int readOnce(final IndexReader view)
+        {
+            if (!view.isLossless())
+            {
+                return Math.max(0, view.read(scratch, 0, READ_BYTES, ElementFormat.VIEW));
+            }
+            list.reset();
+            final int n = view.gather(list, READ_BYTES);
+            if (n > 0)
+            {
+                view.advanceGathered();
+            }
+            return Math.max(0, n);
+        }
+
+        void stop()
+        {
+            running = false;
+        }
+
+        /** After the thread has ended: nothing reads any more. */
+        void close()
+        {
+            views.forEach(IndexReader::close);
+            records.close();
+        }
+    }
+
+    /** The warm-up capture, replayed for ever; the generator itself if no temp file can be written. */
+    private static FrameSource openCapture()
     {
         Path capture = null;
         try
         {
             capture = Files.createTempFile("pipesfs-warmup", ".pcap");
             writeCapture(capture);
-            return new PcapReplaySource(new ReplaySpec(capture, 0, LOOPS));
+            return new PcapReplaySource(new ReplaySpec(capture, 0, FOREVER));
         }
         catch (final IOException | RuntimeException ex)
         {
@@ -200,24 +336,4 @@ final class HotPathWarmup implements Runnable
         }
     }
 
-    /** Reads a raw view the way {@link OpenPipe} does under the buffer's policy. */
-    private static void drain(final IndexReader reader, final GatherList list, final UnsafeBuffer scratch)
-    {
-        if (reader.isLossless())
-        {
-            list.reset();
-            while (reader.gather(list, READ_BYTES) > 0)
-            {
-                reader.advanceGathered();
-                list.reset();
-            }
-        }
-        else
-        {
-            while (reader.read(scratch, 0, READ_BYTES, ElementFormat.VIEW) > 0)
-            {
-                // copied views, as a lossy all reads them
-            }
-        }
-    }
 }

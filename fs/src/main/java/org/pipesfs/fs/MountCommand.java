@@ -111,7 +111,7 @@ final class MountCommand implements Callable<Integer>
         if (!frames.isLive())
         {
             // Measured: warmed on replayed traffic, a live capture's cold burst dropped 4 % (none without).
-            HotPathWarmup.start(bufferPolicy, bare, pump::hasProduced);
+            HotPathWarmup.start(bufferPolicy, bare, pump::hasProduced, source);
         }
         final POSIX posix = POSIXFactory.getPOSIX();
         final PipesFs fs = new PipesFs(graph, pump, dir, posix.getuid(), posix.getgid());

@@ -115,6 +115,7 @@ final class SourcePump implements AutoCloseable
                 return false;
             }
         }
+        graph.inlet().bell().ring(); // a paused pump sleeps 10 ms at a time: act now
         return true;
     }
 

@@ -12,9 +12,10 @@ import java.util.stream.Stream;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The mount's warm-up runs on one thread against its own buffers: under the lossless policy its
- * producer must never wait for its own readers, it must end by itself, give way to real traffic,
- * and leave no temp file behind.
+ * The mount's warm-up runs on its own buffers, with a producer and a reader thread: it must end
+ * by itself under either policy (its lossless producer waits for its reader, which never stops
+ * reading), give way to real traffic, and leave no temp file behind. Its copy of the mount's
+ * source must never end, and must never capture from a live interface.
  */
 class HotPathWarmupTest
 {
@@ -25,7 +26,7 @@ class HotPathWarmupTest
         {
             for (final boolean bare : new boolean[] {false, true})
             {
-                final Thread thread = HotPathWarmup.start(policy, bare, () -> false);
+                final Thread thread = HotPathWarmup.start(policy, bare, () -> false, null);
                 assertThat(thread).isNotNull();
                 thread.join(60_000);
                 assertThat(thread.isAlive()).as("warm-up of %s, bare %s, ended", policy, bare).isFalse();
@@ -38,11 +39,31 @@ class HotPathWarmupTest
     void givesWayOnceTrafficStarts() throws Exception
     {
         final AtomicInteger asked = new AtomicInteger();
-        final Thread thread = HotPathWarmup.start(BufferPolicy.LOSSLESS, false, () -> asked.incrementAndGet() > 3);
+        final Thread thread = HotPathWarmup.start(BufferPolicy.LOSSLESS, false, () -> asked.incrementAndGet() > 3, null);
         thread.join(60_000);
         assertThat(thread.isAlive()).isFalse();
         assertThat(asked.get()).as("stopped at the first batch after traffic started").isEqualTo(4);
         assertThat(warmupFiles()).isZero();
+    }
+
+    @Test
+    void mirrorsTheMountsSourceWithoutEnding()
+    {
+        final Path capture = ReplayMountTest.CAPTURES.resolve("http.pcap");
+        final org.pipesfs.buffers.DataBuffer data = new org.pipesfs.buffers.DataBuffer(1 << 20, BufferPolicy.LOSSY);
+        final AtomicInteger frames = new AtomicInteger();
+        try (org.pipesfs.nic.FrameSource mirror = HotPathWarmup.mirrorOf("pcap:" + capture + ":speed=1x:loop=1"))
+        {
+            assertThat(mirror).isNotNull();
+            for (int i = 0; i < 10; i++)
+            {
+                assertThat(mirror.poll(data, (position, sequence, length) -> frames.incrementAndGet() > 0, 256))
+                    .as("poll %d of a capture of 43 records", i).isEqualTo(256);
+            }
+        }
+        assertThat(frames.get()).isEqualTo(2560);
+        assertThat(HotPathWarmup.mirrorOf("live:lo")).isNull();
+        assertThat(HotPathWarmup.mirrorOf(null)).isNull();
     }
 
     private static long warmupFiles() throws IOException

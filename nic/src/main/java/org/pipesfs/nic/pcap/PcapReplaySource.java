@@ -15,6 +15,8 @@ import org.pipesfs.nic.FrameSource;
 public final class PcapReplaySource implements FrameSource
 {
     private final ReplaySpec spec;
+    /** Whether problems are also logged to stderr (the mount's own replay), or only kept. */
+    private final boolean logsProblems;
     private CaptureReader reader;
     private final int primaryLinkType;
     private boolean pending;
@@ -28,7 +30,17 @@ public final class PcapReplaySource implements FrameSource
 
     public PcapReplaySource(final ReplaySpec spec)
     {
+        this(spec, true);
+    }
+
+    /**
+     * @param logsProblems false for a private replay (the mount's JIT warm-up), whose
+     *        truncation reports would repeat the mount's own.
+     */
+    public PcapReplaySource(final ReplaySpec spec, final boolean logsProblems)
+    {
         this.spec = spec;
+        this.logsProblems = logsProblems;
         this.reader = CaptureReader.open(spec.file());
         try
         {
@@ -95,12 +107,15 @@ public final class PcapReplaySource implements FrameSource
         if (reader.truncation() != null && problem == null)
         {
             problem = reader.truncation();
-            System.err.println("pipesfs: " + problem);
+            if (logsProblems)
+            {
+                System.err.println("pipesfs: " + problem);
+            }
         }
         passes++;
         if (spec.loops() != 0 && passes >= spec.loops())
         {
-            if (truncatedRecords > 0)
+            if (truncatedRecords > 0 && logsProblems)
             {
                 System.err.println("pipesfs: " + spec.file() + ": replayed " + packets + " records; "
                     + truncatedRecords + " of them were cut short when captured (snap length)");
