@@ -57,7 +57,6 @@ final class HotPathWarmup implements Runnable
     /** The compiler is quiet once it spent less than QUIET_MS compiling in a window this long. */
     private static final long QUIET_WINDOW_NS = 200_000_000L;
     private static final long QUIET_MS = 5;
-    private static final int BATCH = 256;
     /** Holds many batches of the largest synthetic frames, so reads fill whole 1 MiB replies. */
     private static final int BUFFER_BYTES = 16 << 20;
     private static final int READ_BYTES = 1 << 20;
@@ -150,7 +149,7 @@ final class HotPathWarmup implements Runnable
         final long deadline = System.nanoTime() + MAX_NS;
         long windowNs = System.nanoTime();
         long windowCompileMs = jit.getTotalCompilationTime();
-        for (int batch = 0; batch < MAX_FRAMES / BATCH && !trafficStarted.getAsBoolean(); batch++)
+        for (int batch = 0; batch < MAX_FRAMES / FrameSource.BATCH && !trafficStarted.getAsBoolean(); batch++)
         {
             final long now = System.nanoTime();
             if (now > deadline)
@@ -160,14 +159,14 @@ final class HotPathWarmup implements Runnable
             if (now - windowNs >= QUIET_WINDOW_NS)
             {
                 final long compileMs = jit.getTotalCompilationTime();
-                if (compileMs - windowCompileMs < QUIET_MS && batch * BATCH >= MIN_FRAMES)
+                if (compileMs - windowCompileMs < QUIET_MS && batch * FrameSource.BATCH >= MIN_FRAMES)
                 {
                     return;
                 }
                 windowNs = now;
                 windowCompileMs = compileMs;
             }
-            if (sources[batch % sources.length].poll(data, graph, BATCH) <= 0)
+            if (sources[batch % sources.length].poll(data, graph, FrameSource.BATCH) <= 0)
             {
                 return;
             }

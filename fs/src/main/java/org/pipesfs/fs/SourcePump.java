@@ -21,8 +21,6 @@ import java.util.Locale;
  */
 final class SourcePump implements AutoCloseable
 {
-    /** Frames per poll: small enough to react to control promptly, large enough to amortise. */
-    private static final int BATCH = 256;
     private static final long IDLE_NS = 100_000L;
     /**
      * How long a paused or reader-less pump sleeps between checks; writers ring it awake sooner.
@@ -122,6 +120,7 @@ final class SourcePump implements AutoCloseable
     private void run()
     {
         final DataBuffer data = graph.data();
+        final int batch = source.batch();
         boolean hadReaders = false;
         long firstReaderNs = 0;
         boolean sourceDone = false;
@@ -166,7 +165,7 @@ final class SourcePump implements AutoCloseable
                         hadReaders = true;
                     }
                 }
-                final int count = source.poll(data, graph, BATCH);
+                final int count = source.poll(data, graph, batch);
                 graph.publish();
                 if (count > 0 && !produced)
                 {

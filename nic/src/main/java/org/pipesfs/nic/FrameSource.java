@@ -12,6 +12,8 @@ public interface FrameSource extends AutoCloseable
 {
     /** Returned by {@link #poll} once a finite source has produced its last frame. */
     int END = -1;
+    /** Frames per poll unless the source says otherwise: small enough to react to control promptly. */
+    int BATCH = 256;
 
     /**
      * Produces up to {@code limit} frames.
@@ -19,6 +21,15 @@ public interface FrameSource extends AutoCloseable
      * @return frames produced (0 if none are due yet, e.g. rate-limited), or {@link #END}.
      */
     int poll(DataBuffer data, FrameSink sink, int limit);
+
+    /**
+     * The {@code limit} the producer passes to {@link #poll}. It wakes readers after each poll,
+     * so this is also how many frames a reader's wake-up brings at most.
+     */
+    default int batch()
+    {
+        return BATCH;
+    }
 
     /** The pcap link type of the frames, for the pcap global header. */
     int linkType();

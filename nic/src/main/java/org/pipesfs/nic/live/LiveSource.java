@@ -18,6 +18,13 @@ public final class LiveSource implements FrameSource
     public static final String PREFIX = "live";
     /** How long an idle poll blocks in the kernel; bounds how late pause, stop and unmount act. */
     private static final int IDLE_WAIT_MS = 10;
+    /**
+     * At most this many frames per poll: more than a ring block holds at 64 B a frame, so that
+     * a poll normally ends at the end of a block, readers wake once per block, and a 1 MiB read
+     * takes most of it. Waking them every 256 frames cost the FUSE side and cat 0.12 µs of CPU
+     * a frame at 750 kpps of 137-byte frames instead of 0.06 (issue 8).
+     */
+    private static final int MAX_BATCH = 16_384;
 
     private final PacketSocket socket;
     private long packets;
@@ -69,8 +76,18 @@ public final class LiveSource implements FrameSource
             {
                 return END;
             }
+            if (socket.isLastOfBlock())
+            {
+                break;
+            }
         }
         return produced;
+    }
+
+    /** A poll takes what is left of the kernel's current block, and ends with it. */
+    public int batch()
+    {
+        return MAX_BATCH;
     }
 
     public int linkType()

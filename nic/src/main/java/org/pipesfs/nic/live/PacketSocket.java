@@ -147,6 +147,12 @@ public final class PacketSocket implements AutoCloseable
         return remaining >= 0 || next();
     }
 
+    /** True if the current frame is the last of its block: the next one comes later. */
+    public boolean isLastOfBlock()
+    {
+        return remaining == 0;
+    }
+
     /** Address of the current frame's first byte (its link-layer header). */
     public long frameAddress()
     {
