@@ -10,6 +10,7 @@ import java.util.SplittableRandom;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -55,16 +56,25 @@ class BeltwayStressTest
         final IndexReader reader;
         final long pauseEveryElements;
         final UnsafeBuffer buffer = new UnsafeBuffer(new byte[1 << 17]);
-        final SequencedFormat format = new SequencedFormat();
+        final ElementFormat format;
         volatile String failure;
+        /** Set once the thread stops reading, for whatever reason: the producer stops pacing on it. */
+        volatile boolean finished;
         long received;
         long gaps;
         long lastSequence = -1;
 
         Checker(final IndexReader reader, final long pauseEveryElements)
         {
+            this(reader, pauseEveryElements, new SequencedFormat());
+        }
+
+        /** With {@link ElementFormat#VIEW}, the producer must write each sequence into its frame. */
+        Checker(final IndexReader reader, final long pauseEveryElements, final ElementFormat format)
+        {
             this.reader = reader;
             this.pauseEveryElements = pauseEveryElements;
+            this.format = format;
         }
 
         public void run()
@@ -122,6 +132,7 @@ class BeltwayStressTest
             finally
             {
                 reader.close();
+                finished = true;
             }
         }
     }
@@ -130,14 +141,39 @@ class BeltwayStressTest
     private static void produce(
         final DataBuffer data, final IndexBuffer index, final List<Checker> pacer, final long maxAheadBytes)
     {
+        produce(data, index, pacer, maxAheadBytes, false);
+    }
+
+    /**
+     * @param sequenceInFrame each frame starts with its 8-byte sequence, as {@link SequencedFormat}
+     *        renders it, so that raw views read the same bytes.
+     */
+    private static void produce(
+        final DataBuffer data, final IndexBuffer index, final List<Checker> pacer, final long maxAheadBytes,
+        final boolean sequenceInFrame)
+    {
         final UnsafeBuffer source = new UnsafeBuffer(PLAN.source);
+        final UnsafeBuffer frame = new UnsafeBuffer(new byte[SequencedFormat.PREFIX + MAX_SIZE]);
         long bytesProduced = 0;
         for (int i = 0; i < ELEMENTS; i++)
         {
             final int size = PLAN.sizes[i];
-            final long position = data.append(source, PLAN.offsets[i], size, size, i, 1);
+            final long position;
+            final int length;
+            if (sequenceInFrame)
+            {
+                frame.putLong(0, i);
+                frame.putBytes(SequencedFormat.PREFIX, source, PLAN.offsets[i], size);
+                length = SequencedFormat.PREFIX + size;
+                position = data.append(frame, 0, length, length, i, 1);
+            }
+            else
+            {
+                length = size;
+                position = data.append(source, PLAN.offsets[i], size, size, i, 1);
+            }
             assertThat(position).isNotNegative();
-            assertThat(index.append(position, data.sequence(position), 0, size, 0)).isTrue();
+            assertThat(index.append(position, data.sequence(position), 0, length, 0)).isTrue();
             bytesProduced += size;
             if (!pacer.isEmpty() && (i & 63) == 0)
             {
@@ -146,7 +182,10 @@ class BeltwayStressTest
                     long slowest = Long.MAX_VALUE;
                     for (final Checker checker : pacer)
                     {
-                        slowest = Math.min(slowest, checker.reader.cursor());
+                        if (!checker.finished)
+                        {
+                            slowest = Math.min(slowest, checker.reader.cursor());
+                        }
                     }
                     if (slowest == Long.MAX_VALUE || (i - slowest) * (MAX_SIZE / 2) < maxAheadBytes)
                     {
@@ -245,6 +284,19 @@ class BeltwayStressTest
     @Test
     void lossySlowReadersAreLappedWithExactLossCountsAndFastReadersLoseNothing() throws Exception
     {
+        lossy(SequencedFormat::new, false);
+    }
+
+    /** Raw views are checked once per read, not per element: the same guarantees must hold. */
+    @Test
+    void lossyRawViewsAreNeverTornAndCountTheirLossesExactly() throws Exception
+    {
+        lossy(() -> ElementFormat.VIEW, true);
+    }
+
+    /** @param format one per reader: {@link SequencedFormat} keeps a scratch buffer. */
+    private static void lossy(final Supplier<ElementFormat> format, final boolean sequenceInFrame) throws Exception
+    {
         final DataBuffer data = new DataBuffer(32 << 20, BufferPolicy.LOSSY);
         final IndexBuffer index = data.newIndexBuffer(1 << 14, BufferPolicy.LOSSY);
         final List<Checker> fast = new ArrayList<>();
@@ -252,14 +304,14 @@ class BeltwayStressTest
         for (int r = 0; r < READERS; r++)
         {
             // Slow readers sleep 1 ms every 16 elements: far below the producer's rate.
-            (r < 2 ? slow : fast).add(new Checker(index.newReader(), r < 2 ? 16 : 0));
+            (r < 2 ? slow : fast).add(new Checker(index.newReader(), r < 2 ? 16 : 0, format.get()));
         }
         final List<Checker> all = new ArrayList<>(fast);
         all.addAll(slow);
         final List<Thread> threads = start(all);
 
         // Paced only by the fast readers, to half the data ring: a line-rate source they keep up with.
-        produce(data, index, fast, data.capacity() / 2);
+        produce(data, index, fast, data.capacity() / 2, sequenceInFrame);
         for (final Thread thread : threads)
         {
             thread.join();
