@@ -129,20 +129,23 @@ splice_run() { # linked|sources
 }
 
 # ---- run ---------------------------------------------------------------------------------------
-declare -A V
+declare -A V PHASE
+phase() { local t; t=$(now); PHASE[$1]=$(echo "${PHASE[$1]:-0} + $t - $PHASE_START" | bc -l); PHASE_START=$t; }
+PHASE_START=$(now)
 for i in $(seq "$RUNS"); do
   V[ours]+=" $(ours_stream 1)"; V[pipe]+=" $(pipe_stream)"; V[null]+=" $(null_stream 1)"; V[null1m]+=" $(null_stream 1 1m)"
   for k in 2 4 8; do
     V[ours$k]+=" $(ours_stream $k)"; V[tee$k]+=" $(tee_stream $k)"; V[null$k]+=" $(null_stream $k)"; V[null1m$k]+=" $(null_stream $k 1m)"
   done
-  V[tee1]+=" $(tee_stream 1)"
-  V[ours_get]+=" $(ours_get)"; baselines_get
+  V[tee1]+=" $(tee_stream 1)"; phase "stream and fan-out"
+  V[ours_get]+=" $(ours_get)"; baselines_get; phase "GET counting"
   V[tcpdump_get]+=" $(cat "$OUT/time.tcpdump")"; V[tshark_get]+=" $(cat "$OUT/time.tshark")"
   c1=$(cat "$OUT/count.ours"); c2=$(cat "$OUT/count.tcpdump"); c3=$(cat "$OUT/count.tshark")
   [ "$c1" = "$c2" ] && [ "$c1" = "$c3" ] || { echo "GET counts differ: pipesfs $c1, tcpdump $c2, tshark $c3" >&2; exit 1; }
   V[linked]+=" $(splice_run linked)"; V[sources]+=" $(splice_run sources)"
   [ "$(cat "$OUT/splice.bytes")" = "$(( $(cat "$OUT/splice.80") + $(cat "$OUT/splice.443") ))" ] \
     || { echo "spliced bytes differ from the two sources" >&2; exit 1; }
+  phase splice
 done
 V[ours1]=${V[ours]}; V[null1]=${V[null]}; V[null1m1]=${V[null1m]}
 
@@ -199,9 +202,12 @@ printf '| cat port=80/all and cat port=443/all together | %.2f (%.2f–%.2f) | %
 if [[ $SKIP != *live* ]]; then
 echo
 echo "### 1. Live capture (examples/bench/nic.sh, live part)"
+PHASE_START=$(now)
 NIC_PARTS=live RUNS="$RUNS" bash examples/bench/nic.sh | sed -n '/live capture/,$p'
+phase "live capture"
 fi
 if [[ $SKIP != *jmh* ]]; then
+PHASE_START=$(now)
 echo
 JMH_ARGS="-f 1 -wi 1 -i 5 -w 200ms -r 200ms"  # short: the script stays under 10 minutes
 echo "### 6. In-process (JMH, \`$JMH_ARGS\`)"
@@ -211,6 +217,11 @@ echo '```'
 java -jar buffers/target/benchmarks.jar $JMH_ARGS 2>/dev/null | sed -n '/^Benchmark/,$p'
 java -jar examples/target/benchmarks.jar $JMH_ARGS 2>/dev/null | sed -n '/^Benchmark/,$p'
 echo '```'
+phase JMH
 fi
 echo
-printf 'run.sh took %.1f minutes.\n' "$(echo "($(now) - $STARTED) / 60" | bc -l)"
+printf 'run.sh took %.1f minutes:' "$(echo "($(now) - $STARTED) / 60" | bc -l)"
+for p in "stream and fan-out" "GET counting" splice "live capture" JMH; do
+  [ -n "${PHASE[$p]:-}" ] && printf ' %s %.1f,' "$p" "$(echo "${PHASE[$p]} / 60" | bc -l)"
+done
+echo ' minutes; the rest builds inputs and prints.'
