@@ -170,12 +170,14 @@ echo
 echo "The C null filesystem read by the same N readers is the FUSE ceiling for fan-out here: as libfuse 2 mounts it"
 echo "(128 KiB requests), and with 1 MiB requests as pipesfs negotiates."
 echo
-echo "| readers | pipesfs GB/s (min–max) | tee GB/s median | pipesfs / tee | target | null fs GB/s, 128 KiB / 1 MiB requests | null fs / tee, 128 KiB / 1 MiB |"
+echo "| readers | pipesfs GB/s (min–max) | tee GB/s (min–max) | pipesfs / tee | target | null fs GB/s, 128 KiB / 1 MiB requests | null fs / tee, 128 KiB / 1 MiB |"
 echo "| --- | --- | --- | --- | --- | --- | --- |"
 for k in 1 2 4 8; do
-  T=$(median_of "${V[tee$k]}"); NK=$(median_of "${V[null$k]}"); NMK=$(median_of "${V[null1m$k]}")
+  NK=$(median_of "${V[null$k]}"); NMK=$(median_of "${V[null1m$k]}")
+  s=$(printf '%s\n' ${V[tee$k]} | summary); IFS='|' read -r T tlo thi <<<"$s"
   s=$(printf '%s\n' ${V[ours$k]} | summary); IFS='|' read -r med lo hi <<<"$s"
-  printf '| %d | %.2f (%.2f–%.2f) | %.2f | %.2f× | %s | %.2f / %.2f | %.2f× / %.2f× |\n' "$k" "$med" "$lo" "$hi" "$T" "$(echo "$med / $T" | bc -l)" \
+  printf '| %d | %.2f (%.2f–%.2f) | %.2f (%.2f–%.2f) | %.2f× | %s | %.2f / %.2f | %.2f× / %.2f× |\n' "$k" "$med" "$lo" "$hi" \
+    "$T" "$tlo" "$thi" "$(echo "$med / $T" | bc -l)" \
     "$([ $k = 4 ] && echo '≥ 2×' || echo '—')" "$NK" "$NMK" "$(echo "$NK / $T" | bc -l)" "$(echo "$NMK / $T" | bc -l)"
 done
 echo
