@@ -22,7 +22,7 @@ import java.nio.ByteBuffer;
  * <p>Thread rules: one thread owns a list (a FUSE worker) and reuses it for every reply; it
  * allocates nothing after construction.
  */
-public final class GatherList implements RunSink
+public final class GatherList
 {
     /** Runs shorter than this are copied into scratch memory instead of getting a segment. */
     public static final int MIN_DIRECT_RUN = 4096;

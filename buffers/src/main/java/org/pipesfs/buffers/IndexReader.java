@@ -10,9 +10,8 @@ import java.util.function.BooleanSupplier;
  * elements into the caller's buffer, which is the only copy of the bytes after the producer's.
  * An element larger than the caller's buffer is split across consecutive reads.
  *
- * <p>Under the lossy policy a reader may be lapped. It checks after copying, as Agrona's
- * BroadcastReceiver does (the raw view once per read, framed formats after each element), and
- * never hands out torn bytes: a lapped reader skips to the live
+ * <p>Under the lossy policy a reader may be lapped. It checks after each copy, as Agrona's
+ * BroadcastReceiver does, and never hands out torn bytes: a lapped reader skips to the live
  * tail and adds exactly the number of elements it skipped to {@link #dropped()}. (The one
  * exception is an element already split across reads: its first part has been handed out
  * before the rest was overwritten; the element still counts as dropped.)
@@ -35,12 +34,6 @@ public final class IndexReader implements AutoCloseable
     private int partial;
     private long gatheredCursor = -1;
     private int gatheredPartial;
-    /** Where the last {@link #walkViews} stopped, and the lowest position it read in each buffer. */
-    private long walkedCursor;
-    private int walkedPartial;
-    private long lowestSource;
-    private long lowestWritten;
-    private final CopyingSink copying = new CopyingSink();
 
     IndexReader(final IndexBuffer index, final long cursor, final long run)
     {
@@ -85,13 +78,61 @@ public final class IndexReader implements AutoCloseable
         {
             return 0;
         }
-        final int written = walkViews(list, length);
-        if (written < 0)
+        long next = cursor;
+        int part = partial;
+        int written = 0;
+        UnsafeBuffer runBuffer = null;
+        int runOffset = 0;
+        int runLength = 0;
+        final long tail = index.tailVolatile();
+        while (next < tail && written < length)
         {
-            throw new IllegalStateException("torn index entry under the lossless policy");
+            final int entry = index.entryOffset(next);
+            final long position = entries.getLong(entry + IndexBuffer.DATA_POSITION_OFFSET);
+            final int viewOffset = entries.getInt(entry + IndexBuffer.VIEW_OFFSET_OFFSET);
+            final int viewLength = entries.getInt(entry + IndexBuffer.VIEW_LENGTH_OFFSET);
+            final DataBuffer data = index.data(entries.getInt(entry + IndexBuffer.DATA_BUFFER_OFFSET));
+            final int remaining = viewLength - part;
+            final int room = length - written;
+            if (remaining > room && written > 0)
+            {
+                break;
+            }
+            final int chunk = Math.min(remaining, room);
+            final int at = data.frameOffset(position) + viewOffset + part;
+            if (runBuffer == data.buffer() && runOffset + runLength == at)
+            {
+                runLength += chunk;
+            }
+            else
+            {
+                if (runLength > 0)
+                {
+                    list.run(runBuffer, runOffset, runLength);
+                }
+                runBuffer = data.buffer();
+                runOffset = at;
+                runLength = chunk;
+            }
+            written += chunk;
+            if (chunk < remaining)
+            {
+                part += chunk;
+                break;
+            }
+            next++;
+            if (part != 0)
+            {
+                part = 0;
+                break;
+            }
         }
-        gatheredCursor = walkedCursor;
-        gatheredPartial = walkedPartial;
+        if (runLength > 0)
+        {
+            list.run(runBuffer, runOffset, runLength);
+        }
+        gatheredCursor = next;
+        gatheredPartial = part;
         return written;
     }
 
@@ -200,161 +241,6 @@ public final class IndexReader implements AutoCloseable
         {
             return 0;
         }
-        if (format == ElementFormat.VIEW)
-        {
-            final int written = copyViews(dst, offset, length, consume);
-            if (written >= 0)
-            {
-                return written;
-            }
-        }
-        return copyCheckingEach(dst, offset, length, format, consume);
-    }
-
-    /**
-     * The raw view, checked once per read instead of once per element: copies first, back-to-back
-     * elements as one run, then checks that no entry it read was lapped and that no record it
-     * copied was overwritten since (the lowest position of each data buffer is enough: a record
-     * is intact while its position is above the producer's intent minus the capacity). Each check
-     * reads a line the producer keeps writing, from the other core: three such reads per element
-     * were most of a live reader's CPU (issue 8).
-     *
-     * @return bytes written, or -1 if a check failed: then nothing has moved, and the caller copies
-     *         again element by element, which finds exactly what was lost.
-     */
-    private int copyViews(final MutableDirectBuffer dst, final int offset, final int length, final boolean consume)
-    {
-        final long first = cursor;
-        copying.to(dst, offset);
-        final int written = walkViews(copying, length);
-        if (written < 0
-            || first < index.oldestIntact()
-            || (lowestSource != Long.MAX_VALUE && !index.data(DataBuffer.SOURCE).isIntact(lowestSource))
-            || (lowestWritten != Long.MAX_VALUE && !index.data(DataBuffer.WRITTEN).isIntact(lowestWritten)))
-        {
-            return -1;
-        }
-        if (consume)
-        {
-            partial = walkedPartial;
-            if (walkedCursor != first)
-            {
-                cursor = walkedCursor;
-                index.data().spaceBell().ring();
-            }
-        }
-        return written;
-    }
-
-    /**
-     * Hands up to {@code length} bytes of the raw view, from the cursor on, to {@code sink} as runs
-     * of back-to-back bytes, without moving the cursor: where it would move to is left in
-     * {@link #walkedCursor} and {@link #walkedPartial}. Entries are bounds-checked before use, so
-     * even a lapped, torn one cannot send a run outside the data buffer and its slack.
-     *
-     * @return bytes handed over, or -1 at an entry no producer wrote (a torn one).
-     */
-    private int walkViews(final RunSink sink, final int length)
-    {
-        long next = cursor;
-        int part = partial;
-        int written = 0;
-        long source = Long.MAX_VALUE;
-        long companion = Long.MAX_VALUE;
-        UnsafeBuffer runBuffer = null;
-        int runOffset = 0;
-        int runLength = 0;
-        final long tail = index.tailVolatile();
-        while (next < tail && written < length)
-        {
-            final int entry = index.entryOffset(next);
-            final long position = entries.getLong(entry + IndexBuffer.DATA_POSITION_OFFSET);
-            final int viewOffset = entries.getInt(entry + IndexBuffer.VIEW_OFFSET_OFFSET);
-            final int viewLength = entries.getInt(entry + IndexBuffer.VIEW_LENGTH_OFFSET);
-            final int bufferId = entries.getInt(entry + IndexBuffer.DATA_BUFFER_OFFSET);
-            final DataBuffer data = index.data(bufferId);
-            if (data == null || viewOffset < 0 || viewLength < part
-                || viewOffset > DataBuffer.MAX_FRAME_LENGTH || viewLength > DataBuffer.MAX_FRAME_LENGTH - viewOffset)
-            {
-                return -1;
-            }
-            if (bufferId == DataBuffer.SOURCE)
-            {
-                source = Math.min(source, position);
-            }
-            else
-            {
-                companion = Math.min(companion, position);
-            }
-            final int remaining = viewLength - part;
-            final int room = length - written;
-            if (remaining > room && written > 0)
-            {
-                break;
-            }
-            final int chunk = Math.min(remaining, room);
-            final int at = data.frameOffset(position) + viewOffset + part;
-            if (runBuffer == data.buffer() && runOffset + runLength == at)
-            {
-                runLength += chunk;
-            }
-            else
-            {
-                if (runLength > 0)
-                {
-                    sink.run(runBuffer, runOffset, runLength);
-                }
-                runBuffer = data.buffer();
-                runOffset = at;
-                runLength = chunk;
-            }
-            written += chunk;
-            if (chunk < remaining)
-            {
-                part += chunk;
-                break;
-            }
-            next++;
-            if (part != 0)
-            {
-                part = 0;
-                break;
-            }
-        }
-        if (runLength > 0)
-        {
-            sink.run(runBuffer, runOffset, runLength);
-        }
-        walkedCursor = next;
-        walkedPartial = part;
-        lowestSource = source;
-        lowestWritten = companion;
-        return written;
-    }
-
-    /** Copies runs into the caller's buffer one after another. */
-    private static final class CopyingSink implements RunSink
-    {
-        private MutableDirectBuffer dst;
-        private int at;
-
-        void to(final MutableDirectBuffer dst, final int offset)
-        {
-            this.dst = dst;
-            this.at = offset;
-        }
-
-        public void run(final UnsafeBuffer source, final int offset, final int bytes)
-        {
-            dst.putBytes(at, source, offset, bytes);
-            at += bytes;
-        }
-    }
-
-    /** Any format, each element checked after its copy; what was overwritten is counted as dropped. */
-    private int copyCheckingEach(
-        final MutableDirectBuffer dst, final int offset, final int length, final ElementFormat format, final boolean consume)
-    {
         long next = cursor;
         int part = partial;
         long lost = 0;

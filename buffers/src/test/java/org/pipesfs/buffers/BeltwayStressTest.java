@@ -287,7 +287,7 @@ class BeltwayStressTest
         lossy(SequencedFormat::new, false);
     }
 
-    /** Raw views are checked once per read, not per element: the same guarantees must hold. */
+    /** The raw view, as {@code all} of a lossy mount is read: the same guarantees must hold. */
     @Test
     void lossyRawViewsAreNeverTornAndCountTheirLossesExactly() throws Exception
     {
