@@ -28,6 +28,8 @@ class BeltwayStressTest
     static final int SOURCE_BLOCK = 1 << 16;
     static final int READERS = 8;
     static final long TIMEOUT_NS = 50_000_000_000L;
+    /** Elements between window changes in the lossless scenario: about 1 GB, many laps each. */
+    static final int WINDOW_TURN = 250_000;
 
     /** Sizes and source offsets of every element, derived from the seed alone. */
     static final class Plan
@@ -141,22 +143,31 @@ class BeltwayStressTest
     private static void produce(
         final DataBuffer data, final IndexBuffer index, final List<Checker> pacer, final long maxAheadBytes)
     {
-        produce(data, index, pacer, maxAheadBytes, false);
+        produce(data, index, pacer, maxAheadBytes, false, 0);
     }
 
     /**
      * @param sequenceInFrame each frame starts with its 8-byte sequence, as {@link SequencedFormat}
      *        renders it, so that raw views read the same bytes.
+     * @param window if not 0, the producer alternates every {@link #WINDOW_TURN} elements between
+     *        cycling within this many bytes ({@link DataBuffer#cycleWithin}) and the whole ring,
+     *        and checks that narrow records lie inside the window.
      */
     private static void produce(
         final DataBuffer data, final IndexBuffer index, final List<Checker> pacer, final long maxAheadBytes,
-        final boolean sequenceInFrame)
+        final boolean sequenceInFrame, final int window)
     {
+        boolean narrow = false;
         final UnsafeBuffer source = new UnsafeBuffer(PLAN.source);
         final UnsafeBuffer frame = new UnsafeBuffer(new byte[SequencedFormat.PREFIX + MAX_SIZE]);
         long bytesProduced = 0;
         for (int i = 0; i < ELEMENTS; i++)
         {
+            if (window != 0 && i % WINDOW_TURN == 0)
+            {
+                narrow = !narrow;
+                data.cycleWithin(narrow ? window : Integer.MAX_VALUE);
+            }
             final int size = PLAN.sizes[i];
             final long position;
             final int length;
@@ -173,6 +184,10 @@ class BeltwayStressTest
                 position = data.append(source, PLAN.offsets[i], size, size, i, 1);
             }
             assertThat(position).isNotNegative();
+            if (narrow && data.frameOffset(position) + length > window)
+            {
+                throw new AssertionError("record " + i + " ends at " + (data.frameOffset(position) + length) + ", past the window");
+            }
             assertThat(index.append(position, data.sequence(position), 0, length, 0)).isTrue();
             bytesProduced += size;
             if (!pacer.isEmpty() && (i & 63) == 0)
@@ -211,6 +226,7 @@ class BeltwayStressTest
         return threads;
     }
 
+    /** The producer also narrows and widens the ring it cycles through, at every {@link #WINDOW_TURN}. */
     @Test
     void losslessEveryReaderReceivesEveryElementOnceInOrderWhileOthersComeAndGo() throws Exception
     {
@@ -260,7 +276,7 @@ class BeltwayStressTest
         }, "churn");
         churn.start();
 
-        produce(data, index, List.of(), 0);
+        produce(data, index, List.of(), 0, false, (5 << 20) + 12_345);
         for (final Thread thread : threads)
         {
             thread.join();
@@ -311,7 +327,7 @@ class BeltwayStressTest
         final List<Thread> threads = start(all);
 
         // Paced only by the fast readers, to half the data ring: a line-rate source they keep up with.
-        produce(data, index, fast, data.capacity() / 2, sequenceInFrame);
+        produce(data, index, fast, data.capacity() / 2, sequenceInFrame, 0);
         for (final Thread thread : threads)
         {
             thread.join();

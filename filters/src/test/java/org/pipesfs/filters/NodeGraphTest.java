@@ -97,6 +97,47 @@ class NodeGraphTest
         assertThat(NodeGraph.indexEntriesFor(BufferPolicy.LOSSY, 1 << 20)).isEqualTo(NodeGraph.DEFAULT_INDEX_ENTRIES);
     }
 
+    @Test
+    void aLosslessGraphCyclesThroughTheCacheWindowUnlessAStreamNodeMayHoldRecords()
+    {
+        final int capacity = 64 << 20;
+        final NodeGraph graph = new NodeGraph(new DataBuffer(capacity, BufferPolicy.LOSSLESS), BufferPolicy.LOSSLESS, 1 << 12)
+            .withDefaultTree();
+        assertThat(highestFrameEnd(graph, 2 * capacity)).as("records end inside the window")
+            .isLessThanOrEqualTo(NodeGraph.CACHE_WINDOW).isGreaterThan(NodeGraph.CACHE_WINDOW - 2000);
+
+        final Node stream = graph.create(graph.lookup("/ip/tcp"), "stream");
+        assertThat(highestFrameEnd(graph, 2 * capacity)).as("with a stream node, the whole ring")
+            .isGreaterThan(capacity - 2000);
+
+        for (final Node flow : stream.children())
+        {
+            graph.remove(flow);
+        }
+        graph.remove(stream);
+        assertThat(highestFrameEnd(graph, 2 * capacity)).as("narrow again from the next record on")
+            .isLessThanOrEqualTo(NodeGraph.CACHE_WINDOW);
+
+        final NodeGraph lossy = new NodeGraph(new DataBuffer(capacity, BufferPolicy.LOSSY), BufferPolicy.LOSSY, 1 << 12)
+            .withDefaultTree();
+        assertThat(highestFrameEnd(lossy, 2 * capacity)).as("lossy: the ring is how far a reader may lag")
+            .isGreaterThan(capacity - 2000);
+    }
+
+    /** Feeds about {@code bytes} of 1454-byte TCP frames; returns the highest frame-ring offset any of them ended at. */
+    private long highestFrameEnd(final NodeGraph graph, final long bytes)
+    {
+        final int length = frames.tcp4(0x0a000001, 0x0a000002, 40000, 80, "x".repeat(1400));
+        final long mask = graph.data().capacity() - 1;
+        long highest = 0;
+        for (long fed = 0; fed < bytes; fed += length)
+        {
+            frames.feed(graph, length);
+            highest = Math.max(highest, ((graph.data().tail() - 1) & mask) + 1);
+        }
+        return highest;
+    }
+
     /** Feeds frames to a lossy graph whose root reader reads only afterwards; returns what it lost. */
     private long lossyLag(final int indexEntries, final int bufferBytes, final int frameCount)
     {
