@@ -150,20 +150,29 @@ final class MountCommand implements Callable<Integer>
             {
                 return;
             }
-            // Unmounted means: gone from mountinfo three times in a row, 100 ms apart.
+            // Unmounted means: gone from mountinfo three times in a row, 100 ms apart. While it
+            // is there, the table is read again when it changes (or once a minute, to be safe; the
+            // lazy-unmount tests wait 15 s for the server, so they fail if changes go unseen).
             final MountPoints table = new MountPoints(dir);
-            int absent = 0;
-            while (absent < 3)
+            try (MountTableChanges changes = new MountTableChanges())
             {
-                absent = table.isMounted(true) ? 0 : absent + 1;
-                try
+                int absent = 0;
+                while (absent < 3)
                 {
-                    Thread.sleep(100);
+                    absent = table.isMounted(true) ? 0 : absent + 1;
+                    if (absent == 0)
+                    {
+                        changes.await(60_000);
+                    }
+                    else
+                    {
+                        Thread.sleep(MountTableChanges.FALLBACK_MS);
+                    }
                 }
-                catch (final InterruptedException ex)
-                {
-                    return;
-                }
+            }
+            catch (final InterruptedException ex)
+            {
+                return;
             }
             fs.shutdown();
         }, "pipesfs-unmount-watch");

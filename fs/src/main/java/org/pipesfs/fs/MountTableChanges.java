@@ -1,0 +1,69 @@
+package org.pipesfs.fs;
+
+import jnr.ffi.LibraryLoader;
+
+/**
+ * Sleeps until the mount table changes. {@code /proc/self/mountinfo} reports a mount or unmount
+ * in this namespace to poll(2) as POLLPRI (proc(5), Linux 2.6.15), and each poll that reports
+ * it also re-arms it. So the unmount watcher reads the table once per change instead of ten
+ * times a second: reading it cost 4 ms of CPU a second, a third of an idle mount (issue 8).
+ *
+ * <p>Belongs to one thread. If the file cannot be opened, {@link #await} just sleeps, and the
+ * caller reads the table as often as it did before.
+ */
+final class MountTableChanges implements AutoCloseable
+{
+    private static final short POLLPRI = 0x002;
+    private static final int O_RDONLY = 0;
+    /** How often the table is read when it cannot be watched. */
+    static final int FALLBACK_MS = 100;
+
+    /** The libc calls the watch needs. */
+    public interface LibC
+    {
+        int open(String path, int flags);
+
+        int poll(byte[] fds, int count, int timeoutMs);
+
+        int close(int fd);
+    }
+
+    private static final LibC LIBC = LibraryLoader.create(LibC.class).failImmediately().load("c");
+
+    /** One {@code struct pollfd}: int fd, short events, short revents. */
+    private final byte[] pollfd = new byte[8];
+    private final int fd;
+
+    MountTableChanges()
+    {
+        fd = LIBC.open("/proc/self/mountinfo", O_RDONLY);
+        pollfd[0] = (byte)fd;
+        pollfd[1] = (byte)(fd >>> 8);
+        pollfd[2] = (byte)(fd >>> 16);
+        pollfd[3] = (byte)(fd >>> 24);
+        pollfd[4] = (byte)POLLPRI;
+    }
+
+    /**
+     * Returns once the mount table has changed since the last call (or since construction), or
+     * after {@code timeoutMs}, whichever is first.
+     */
+    void await(final int timeoutMs) throws InterruptedException
+    {
+        pollfd[6] = 0;
+        pollfd[7] = 0;
+        final int ready = fd < 0 ? -1 : LIBC.poll(pollfd, 1, timeoutMs);
+        if (ready < 0 || (ready > 0 && (pollfd[6] & POLLPRI) == 0))
+        {
+            Thread.sleep(Math.min(timeoutMs, FALLBACK_MS)); // no watch after all (POLLNVAL): as before
+        }
+    }
+
+    public void close()
+    {
+        if (fd >= 0)
+        {
+            LIBC.close(fd);
+        }
+    }
+}
