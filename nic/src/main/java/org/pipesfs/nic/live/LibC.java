@@ -60,6 +60,15 @@ public interface LibC
 
     int close(int fd);
 
+    int PRIO_PROCESS = 0;
+
+    /** setpriority(2): with PRIO_PROCESS and a thread id, that thread's nice value. */
+    @SaveError
+    int setpriority(int which, int who, int prio);
+
+    /** The calling thread's id (glibc 2.30). */
+    int gettid();
+
     String strerror(int errno);
 
     /** errno of the last {@link SaveError} call on this thread. */
