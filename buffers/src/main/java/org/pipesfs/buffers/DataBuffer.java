@@ -222,7 +222,7 @@ public final class DataBuffer implements AutoCloseable
      * Lossless: from now on records cycle through the first {@code bytes} of the frame ring only
      * (clamped to 1 MiB..capacity), starting a new lap there as they do at the end of the ring.
      * A ring that small stays in the CPU cache between the producer's write and the readers'
-     * copies: four readers of 1500-byte frames went from 5.85 to 6.7 GB/s with 16 MiB of a
+     * copies: four readers of 1500-byte frames went from 5.85 to 6.6 GB/s with 16 MiB of a
      * 64 MiB ring (issue 8). Lapping readers reach the same records either way; what shrinks is
      * how far the producer may run ahead and how long something other than a reader (a held
      * TCP segment) may pin a record, so callers widen it back to {@link #capacity()} for that.
