@@ -117,13 +117,17 @@ public final class NodeGraph implements FrameSink
         this.root = new Node(1, "", null, null, data.newIndexBuffer(indexEntries, policy), true);
         data.whileWaiting(this::producerWaiting);
         data.pins(this::lowestHeld);
-        fitWindows();
+        transformNodes(Node.NONE);
     }
 
-    /** Held records (a `stream` node's early segments) get the whole buffer; otherwise the cache window. */
-    private void fitWindows()
+    /**
+     * The one place {@link #transformNodes} changes, so the buffers' windows follow it: held
+     * records (a `stream` node's early segments) get the whole buffer, otherwise the cache window.
+     */
+    private void transformNodes(final Node[] nodes)
     {
-        final int bytes = transformNodes.length == 0 ? CACHE_WINDOW : Integer.MAX_VALUE;
+        transformNodes = nodes;
+        final int bytes = nodes.length == 0 ? CACHE_WINDOW : Integer.MAX_VALUE;
         for (final DataBuffer buffer : buffers)
         {
             buffer.cycleWithin(bytes);
@@ -889,8 +893,7 @@ public final class NodeGraph implements FrameSink
             retired.add(node.output());
             if (node.filter() instanceof Filter.Transform)
             {
-                transformNodes = org.pipesfs.buffers.CopyOnWrite.without(transformNodes, node);
-                fitWindows();
+                transformNodes(org.pipesfs.buffers.CopyOnWrite.without(transformNodes, node));
             }
             livenessChanged = true;
             if (ended)
@@ -1086,13 +1089,12 @@ public final class NodeGraph implements FrameSink
         final boolean listed = java.util.Arrays.asList(transformNodes).contains(node);
         if (transform && !listed)
         {
-            transformNodes = org.pipesfs.buffers.CopyOnWrite.with(transformNodes, node);
+            transformNodes(org.pipesfs.buffers.CopyOnWrite.with(transformNodes, node));
         }
         else if (!transform && listed)
         {
-            transformNodes = org.pipesfs.buffers.CopyOnWrite.without(transformNodes, node);
+            transformNodes(org.pipesfs.buffers.CopyOnWrite.without(transformNodes, node));
         }
-        fitWindows();
         for (Node up = node; up != null; up = up.parent())
         {
             if (up.filter() instanceof Filter.Transform)

@@ -136,6 +136,9 @@ final class MountCommand implements Callable<Integer>
         return 0;
     }
 
+    /** The spacing of the three reads that must all miss the mount before it counts as gone. */
+    private static final int ABSENT_RECHECK_MS = 100;
+
     /**
      * A lazy unmount ({@code fusermount -u -z}) detaches the mount at once but keeps the server
      * serving files still open, so blocked readers would wait forever. Once the mount is gone from
@@ -166,7 +169,7 @@ final class MountCommand implements Callable<Integer>
                     }
                     else
                     {
-                        Thread.sleep(MountTableChanges.FALLBACK_MS);
+                        Thread.sleep(ABSENT_RECHECK_MS);
                     }
                 }
             }

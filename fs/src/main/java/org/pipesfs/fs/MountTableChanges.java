@@ -17,7 +17,7 @@ final class MountTableChanges implements AutoCloseable
     private static final short POLLPRI = 0x002;
     private static final int O_RDONLY = 0;
     /** How often the table is read when it cannot be watched. */
-    static final int FALLBACK_MS = 100;
+    private static final int FALLBACK_MS = 100;
 
     /** The libc calls the watch needs. */
     public interface LibC
