@@ -52,7 +52,10 @@ import org.agrona.concurrent.UnsafeBuffer;
  * records through {@link IndexReader}. Under {@link BufferPolicy#LOSSLESS} the producer waits
  * until no open reader still needs the space; under {@link BufferPolicy#LOSSY} it raises the
  * tail intent before writing, and readers validate against it after copying (as Agrona's
- * BroadcastReceiver does).
+ * BroadcastReceiver does). The intent moves a step ahead at a time ({@link #INTENT_STEP_SHIFT}),
+ * and at each step the producer steps over any range a lossy reader has pinned while the
+ * kernel copies it ({@link IndexReader#gather}), so it never waits and never tears a pinned
+ * record.
  */
 public final class DataBuffer implements AutoCloseable
 {
@@ -70,6 +73,18 @@ public final class DataBuffer implements AutoCloseable
     public static final int MAX_FRAME_LENGTH = 65_536 + 256;
     public static final int MIN_CAPACITY = 1 << 20;
 
+    /**
+     * Lossy: the tail intent runs ahead of the producer by capacity / 2^this (1 MiB of a 64 MiB
+     * ring), so the producer publishes it and checks pins once a step, not once a frame; a
+     * reader's data counts as overwritten that much sooner. A volatile store per frame was a
+     * full fence per captured frame.
+     */
+    static final int INTENT_STEP_SHIFT = 6;
+    /**
+     * A lossy reader pins at most capacity / 2^this of positions (4 MiB of 64) per gathered
+     * read: that is the most the producer steps over for it. Elements further apart are copied.
+     */
+    static final int PIN_SPAN_SHIFT = 4;
     private static final int TRAILER_LENGTH = 128;
     private static final long WAIT_SLICE_NS = 1_000_000L;
     private static final IndexBuffer[] NO_INDEXES = new IndexBuffer[0];
@@ -126,6 +141,7 @@ public final class DataBuffer implements AutoCloseable
     /** Frame-ring bytes in use: records start a new lap here. Set by any thread, read by the producer. */
     private volatile int window;
     private final int tailIntentOffset;
+    private final int intentStep;
     private final BufferPolicy policy;
     private final Doorbell spaceBell;
 
@@ -135,6 +151,9 @@ public final class DataBuffer implements AutoCloseable
     // producer-owned
     private long tail;
     private long limit;
+    /** Lossy: the tail intent published; records may be written up to it without another. */
+    private long intentLimit;
+    private long steppedOver;
     private long nextSequence;
     private long claimedPosition = -1;
     private int claimedLength;
@@ -159,6 +178,7 @@ public final class DataBuffer implements AutoCloseable
         this.window = this.capacity;
         this.policy = policy;
         this.tailIntentOffset = this.capacity + MAX_FRAME_LENGTH + MIN_RECORD_SPACE;
+        this.intentStep = this.capacity >> INTENT_STEP_SHIFT;
         this.buffer = new UnsafeBuffer(BufferUtil.allocateDirectAligned(tailIntentOffset + TRAILER_LENGTH, MEMORY_ALIGNMENT));
         this.headers = new UnsafeBuffer(BufferUtil.allocateDirectAligned(this.capacity >> HEADER_SHIFT, MEMORY_ALIGNMENT));
         this.limit = policy == BufferPolicy.LOSSY ? Long.MAX_VALUE : this.capacity;
@@ -420,19 +440,73 @@ public final class DataBuffer implements AutoCloseable
         {
             throw new IllegalArgumentException("frame length " + maxFrameLength + " outside 0.." + MAX_FRAME_LENGTH);
         }
-        final long position = placement(maxFrameLength);
+        long position = placement(maxFrameLength);
         final long end = position + space(maxFrameLength);
-        if (end > limit && !awaitSpace(position, end))
-        {
-            return -1;
-        }
         if (policy == BufferPolicy.LOSSY)
         {
-            buffer.putLongVolatile(tailIntentOffset, end);
+            if (end > intentLimit)
+            {
+                position = raiseIntent(position, maxFrameLength);
+            }
+        }
+        else if (end > limit && !awaitSpace(position, end))
+        {
+            return -1;
         }
         claimedPosition = position;
         claimedLength = maxFrameLength;
         return position;
+    }
+
+    /**
+     * Lossy: publishes a tail intent a step past the record about to be placed at
+     * {@code position}, then looks for pinned ranges among the old lap's bytes up to it. If a
+     * reader pinned some (its check of the intent came before this store, which the volatile
+     * store and its volatile pin order, as in Dekker's algorithm), the record moves past the
+     * pinned range instead, and the intent with it.
+     *
+     * @return where the record goes: {@code position}, or later.
+     */
+    private long raiseIntent(final long position, final int maxFrameLength)
+    {
+        long placed = position;
+        while (true)
+        {
+            final long intent = placed + space(maxFrameLength) + intentStep;
+            buffer.putLongVolatile(tailIntentOffset, intent);
+            intentLimit = intent;
+            final long pinnedEnd = pinnedEnd(placed - capacity, intent - capacity);
+            if (pinnedEnd == Long.MIN_VALUE)
+            {
+                return placed;
+            }
+            steppedOver++;
+            tail = pinnedEnd + capacity;
+            placed = placement(maxFrameLength);
+        }
+    }
+
+    /** The highest end of a range of this buffer pinned by a reader that overlaps {@code [from, to)} in some lap, or MIN_VALUE. */
+    private long pinnedEnd(final long from, final long to)
+    {
+        long end = Long.MIN_VALUE;
+        for (final IndexBuffer index : registry.indexes)
+        {
+            end = Math.max(end, index.pinnedEnd(id, from, to, capacity));
+        }
+        return end;
+    }
+
+    /** Times a lossy producer moved a record past a pinned range. Producer thread. */
+    public long steppedOver()
+    {
+        return steppedOver;
+    }
+
+    /** Positions a lossy reader may pin for one gathered read at most. */
+    int maxPinSpan()
+    {
+        return capacity >> PIN_SPAN_SHIFT;
     }
 
     /**

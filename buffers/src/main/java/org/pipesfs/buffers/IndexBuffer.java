@@ -484,6 +484,21 @@ public final class IndexBuffer implements AutoCloseable
     }
 
     /**
+     * The highest end of a range of data buffer {@code bufferId} that a reader of this ring has
+     * pinned and that overlaps {@code [from, to)} in some lap of {@code capacity}, or
+     * {@link Long#MIN_VALUE}. Producer thread.
+     */
+    long pinnedEnd(final int bufferId, final long from, final long to, final int capacity)
+    {
+        long end = Long.MIN_VALUE;
+        for (final IndexReader reader : readers)
+        {
+            end = Math.max(end, reader.pinnedEnd(bufferId, from, to, capacity));
+        }
+        return end;
+    }
+
+    /**
      * At least how many entries {@link #append} can take now without waiting
      * ({@link Integer#MAX_VALUE} if it never waits); the readers are rechecked only once the
      * cached room runs out. Producer thread only.

@@ -16,13 +16,24 @@ import java.util.function.BooleanSupplier;
  * exception is an element already split across reads: its first part has been handed out
  * before the rest was overwritten; the element still counts as dropped.)
  *
+ * <p>{@link #gather} hands out elements where they lie instead. Under the lossless policy the
+ * producer leaves them alone until the cursor moves; under the lossy policy the reader pins
+ * their range of positions and checks that it is still intact, and the producer steps over a
+ * pinned range rather than waiting ({@link DataBuffer}), until {@link #advanceGathered()} or
+ * {@link #abandonGathered()}.
+ *
  * <p>Thread rules: one thread at a time uses a reader (FUSE serialises reads on one open file
  * by holding the handle); {@link #dropped()} and {@link #cursor()} may be read from any
- * thread. {@link #close()} releases everything the reader held: a lossless producer stops
- * waiting for it at once.
+ * thread, and the pin by the producer. {@link #close()} releases everything the reader held: a
+ * lossless producer stops waiting for it at once. Do not close a reader between a gather and
+ * its advance: what the gather points at may then be overwritten.
  */
 public final class IndexReader implements AutoCloseable
 {
+    /** {@link #gather} returns this when the elements must be copied instead ({@link #read}). */
+    public static final int NOT_GATHERED = -1;
+    private static final long UNPINNED = Long.MAX_VALUE;
+
     private final IndexBuffer index;
     private final UnsafeBuffer entries;
     private final long run;
@@ -34,6 +45,10 @@ public final class IndexReader implements AutoCloseable
     private int partial;
     private long gatheredCursor = -1;
     private int gatheredPartial;
+    /** Lossy gather: positions [pinnedFrom, pinnedTo) of buffer pinnedBuffer stay as they are. */
+    private volatile long pinnedFrom = UNPINNED;
+    private volatile long pinnedTo;
+    private volatile int pinnedBuffer;
 
     IndexReader(final IndexBuffer index, final long cursor, final long run)
     {
@@ -63,21 +78,26 @@ public final class IndexReader implements AutoCloseable
     /**
      * Like {@link #read} of the raw view, but copies nothing it need not: appends the next
      * elements to {@code list} as runs that point into the data buffer where they lie. The
-     * cursor stays put until {@link #advanceGathered()}, so under the lossless policy, which this
-     * requires, the producer leaves those bytes alone while the kernel copies them.
+     * cursor stays put until {@link #advanceGathered()}, and the producer leaves those bytes
+     * alone while the kernel copies them: under the lossless policy because it waits for the
+     * cursor, under the lossy policy because they are pinned. A lossy gather gives up, with
+     * {@link #NOT_GATHERED}, when the elements were already being overwritten, come from both
+     * data buffers, or lie further apart than the producer would step over; {@link #read}
+     * then copies them, counting what was lost.
      *
-     * @return bytes appended; 0 if nothing is available (see {@link #isEnded()}).
+     * @return bytes appended; 0 if nothing is available (see {@link #isEnded()}); or
+     *         {@link #NOT_GATHERED}.
      */
     public int gather(final GatherList list, final int length)
     {
-        if (!isLossless())
-        {
-            throw new IllegalStateException("gathering needs the lossless policy: lossy bytes may change under the copy");
-        }
         if (closed)
         {
             return 0;
         }
+        final boolean lossy = !isLossless();
+        int bufferId = -1;
+        long lowest = Long.MAX_VALUE;
+        long highest = Long.MIN_VALUE;
         long next = cursor;
         int part = partial;
         int written = 0;
@@ -91,12 +111,32 @@ public final class IndexReader implements AutoCloseable
             final long position = entries.getLong(entry + IndexBuffer.DATA_POSITION_OFFSET);
             final int viewOffset = entries.getInt(entry + IndexBuffer.VIEW_OFFSET_OFFSET);
             final int viewLength = entries.getInt(entry + IndexBuffer.VIEW_LENGTH_OFFSET);
-            final DataBuffer data = index.data(entries.getInt(entry + IndexBuffer.DATA_BUFFER_OFFSET));
+            final int id = entries.getInt(entry + IndexBuffer.DATA_BUFFER_OFFSET);
+            final DataBuffer data = index.data(id);
             final int remaining = viewLength - part;
             final int room = length - written;
             if (remaining > room && written > 0)
             {
                 break;
+            }
+            if (lossy)
+            {
+                if (viewOffset < 0 || viewLength < 0 || viewOffset + viewLength > DataBuffer.MAX_FRAME_LENGTH)
+                {
+                    return NOT_GATHERED; // a torn entry: the copy keeps it in bounds and drops it
+                }
+                final long end = position + Math.max(viewOffset + viewLength, DataBuffer.MIN_RECORD_SPACE);
+                if (bufferId != id && bufferId >= 0)
+                {
+                    break;
+                }
+                if (Math.max(highest, end) - Math.min(lowest, position) > data.maxPinSpan())
+                {
+                    return NOT_GATHERED;
+                }
+                bufferId = id;
+                lowest = Math.min(lowest, position);
+                highest = Math.max(highest, end);
             }
             final int chunk = Math.min(remaining, room);
             final int at = data.frameOffset(position) + viewOffset + part;
@@ -131,14 +171,71 @@ public final class IndexReader implements AutoCloseable
         {
             list.run(runBuffer, runOffset, runLength);
         }
+        if (lossy && written > 0 && (cursor < index.oldestIntact() || !pin(index.data(bufferId), lowest, highest)))
+        {
+            return NOT_GATHERED;
+        }
         gatheredCursor = next;
         gatheredPartial = part;
         return written;
     }
 
+    /**
+     * Pins {@code [from, to)} of {@code data}, then checks that the producer has not begun to
+     * overwrite it: either it sees the pin at its next step, or this sees its intent.
+     */
+    private boolean pin(final DataBuffer data, final long from, final long to)
+    {
+        pinnedBuffer = data.id();
+        pinnedTo = to;
+        pinnedFrom = from;
+        if (data.isIntact(from))
+        {
+            return true;
+        }
+        pinnedFrom = UNPINNED;
+        return false;
+    }
+
+    /**
+     * Where this reader's pinned range of buffer {@code bufferId} ends, moved on by whole laps of
+     * {@code capacity} to where it overlaps {@code [from, to)}; MIN_VALUE if it does not. A pin
+     * held while the producer laps again still covers the same bytes.
+     */
+    long pinnedEnd(final int bufferId, final long from, final long to, final int capacity)
+    {
+        final long pinned = pinnedFrom;
+        if (pinned == UNPINNED || pinnedBuffer != bufferId)
+        {
+            return Long.MIN_VALUE;
+        }
+        final long end = pinnedTo;
+        if (pinnedFrom != pinned)
+        {
+            return Long.MIN_VALUE; // pinned anew: a range seen now is checked against the next intent
+        }
+        final long laps = from > pinned ? (from - pinned) & -(long)capacity : 0;
+        for (long shift = laps; shift <= laps + capacity; shift += capacity)
+        {
+            if (pinned + shift < to && end + shift > from)
+            {
+                return end + shift;
+            }
+        }
+        return Long.MIN_VALUE;
+    }
+
+    /** Leaves the cursor where it was after a {@link #gather} that could not be written out. */
+    public void abandonGathered()
+    {
+        gatheredCursor = -1;
+        pinnedFrom = UNPINNED;
+    }
+
     /** Moves the cursor past what the last {@link #gather} appended, once it has been written out. */
     public void advanceGathered()
     {
+        pinnedFrom = UNPINNED;
         final long next = gatheredCursor;
         if (next < 0)
         {

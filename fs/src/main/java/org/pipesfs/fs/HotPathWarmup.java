@@ -217,7 +217,7 @@ final class HotPathWarmup implements Runnable
 
     /**
      * Reads the warm-up graph as FUSE workers read pipe files: one read per view in turn
-     * (gathered under lossless, copied under lossy, and pcap records of the root), and a sleep
+     * (gathered, or copied where a lossy gather gives up, and pcap records of the root), and a sleep
      * on the root's doorbell in slices once every view is empty.
      */
     private static final class Reader implements Runnable
@@ -261,17 +261,17 @@ final class HotPathWarmup implements Runnable
 
         private int readOnce(final IndexReader view)
         {
-            if (!view.isLossless())
+            list.reset();
+            final int n = view.gather(list, READ_BYTES);
+            if (n == IndexReader.NOT_GATHERED)
             {
                 return Math.max(0, view.read(scratch, 0, READ_BYTES, ElementFormat.VIEW));
             }
-            list.reset();
-            final int n = view.gather(list, READ_BYTES);
             if (n > 0)
             {
                 view.advanceGathered();
             }
-            return Math.max(0, n);
+            return n;
         }
 
         void stop()

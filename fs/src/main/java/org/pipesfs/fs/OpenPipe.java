@@ -21,7 +21,7 @@ final class OpenPipe implements OpenFile
     private final boolean nonBlocking;
     private final UnsafeBuffer target = new UnsafeBuffer(0, 0);
     private final UnsafeBuffer pcapHeader;
-    /** Raw view of a lossless stream: replies point into the data buffer ({@link GatheredReply}). */
+    /** Raw view: replies point into the data buffer ({@link GatheredReply}). */
     private final boolean gathers;
     private int headerSent;
 
@@ -40,7 +40,7 @@ final class OpenPipe implements OpenFile
             pcapHeader = null;
             headerSent = 0;
         }
-        gathers = format == ElementFormat.VIEW && reader.isLossless();
+        gathers = format == ElementFormat.VIEW;
     }
 
     /** The node's own elements, rendered by {@code format} (its view, or inspect's text lines). */
@@ -63,7 +63,7 @@ final class OpenPipe implements OpenFile
         final GatheredReply reply = gathers ? GatheredReply.current() : null;
         if (reply != null)
         {
-            return readGathered(reply, Math.min(size, reply.maxRead()), mount);
+            return readGathered(reply, address, size, mount);
         }
         target.wrap(address, size);
         int written = 0;
@@ -94,28 +94,39 @@ final class OpenPipe implements OpenFile
     }
 
     /**
-     * The read of a raw lossless view: answers the request itself with the elements where they
-     * lie, then moves the cursor. What it returns, libfuse's own answer, the kernel discards.
+     * The read of a raw view: answers the request itself with the elements where they lie,
+     * then moves the cursor. What it returns, libfuse's own answer, the kernel discards.
      * The reader can see the reply and send its next read, served by another worker, before
      * this one has moved the cursor; the lock makes that read wait, or it would get the same
-     * elements again.
+     * elements again. Where a lossy gather gives up, the elements are copied into libfuse's
+     * buffer at {@code address} as on any other read.
      */
-    private int readGathered(final GatheredReply reply, final int size, final MountState mount)
+    private int readGathered(final GatheredReply reply, final long address, final int size, final MountState mount)
     {
         while (true)
         {
             synchronized (this)
             {
-                final int n = reader.gather(reply.begin(), size);
+                final int n = reader.gather(reply.begin(), Math.min(size, reply.maxRead()));
                 if (n > 0)
                 {
                     final int sent = reply.send();
                     if (sent != 0)
                     {
+                        reader.abandonGathered();
                         return FuseInterrupts.interrupted() ? -Errno.EINTR : sent;
                     }
                     reader.advanceGathered();
                     return n;
+                }
+                if (n == IndexReader.NOT_GATHERED)
+                {
+                    target.wrap(address, size);
+                    final int copied = reader.read(target, 0, size, format);
+                    if (copied > 0)
+                    {
+                        return copied;
+                    }
                 }
             }
             final int waited = await(mount);
