@@ -65,8 +65,14 @@ public final class DataBuffer implements AutoCloseable
     public static final int TIMESTAMP_OFFSET = 16;
     public static final int LINK_TYPE_OFFSET = 24;
     public static final int HEADER_LENGTH = 32;
-    /** Frame-ring bytes a record takes at least; one header slot serves this many bytes. */
-    public static final int MIN_RECORD_SPACE = 64;
+    /**
+     * Frame-ring bytes a record takes at least; one header slot serves this many bytes, so the
+     * header ring is as large as the frame ring. With 64, every frame under 64 bytes (a TCP
+     * ACK of 54, an ARP of 42) left a gap that split the run a gathered read hands the kernel,
+     * and live traffic was copied into scratch memory after all (issue 8); frames under 32
+     * bytes hardly exist.
+     */
+    public static final int MIN_RECORD_SPACE = 32;
     /** Frame-ring offset to header-ring offset: one header slot per MIN_RECORD_SPACE bytes. */
     private static final int HEADER_SHIFT = Integer.numberOfTrailingZeros(MIN_RECORD_SPACE / HEADER_LENGTH);
     /** Largest frame accepted: a 64 KiB GRO/GSO super-frame. */
