@@ -82,8 +82,7 @@ public final class DataBuffer implements AutoCloseable
     /**
      * Lossy: the tail intent runs ahead of the producer by capacity / 2^this (1 MiB of a 64 MiB
      * ring), so the producer publishes it and checks pins once a step, not once a frame; a
-     * reader's data counts as overwritten that much sooner. A volatile store per frame was a
-     * full fence per captured frame.
+     * reader's data counts as overwritten that much sooner.
      */
     static final int INTENT_STEP_SHIFT = 6;
     /**
