@@ -100,8 +100,19 @@ final class MountCommand implements Callable<Integer>
 
     private int serve(final Path dir, final FrameSource frames, final BufferPolicy bufferPolicy, final int bufferBytes)
     {
-        final DataBuffer data = new DataBuffer(bufferBytes, bufferPolicy);
-        final NodeGraph graph = new NodeGraph(data, bufferPolicy, NodeGraph.indexEntriesFor(bufferPolicy, data.capacity()));
+        final DataBuffer data;
+        final NodeGraph graph;
+        try
+        {
+            data = new DataBuffer(bufferBytes, bufferPolicy);
+            graph = new NodeGraph(data, bufferPolicy, NodeGraph.indexEntriesFor(bufferPolicy, data.capacity()));
+        }
+        catch (final OutOfMemoryError ex)
+        {
+            // the frame and header rings, and the written elements' buffer: about 2.5 times --buffer
+            frames.close();
+            return fail("--buffer " + buffer + ": not enough memory for the buffers (" + ex.getMessage() + ")");
+        }
         data.adviseMemory(new HugePages());
         if (!bare)
         {

@@ -321,6 +321,8 @@ class RootMountTest
                 new String[] {"mount", "--source", "synthetic:count=-1", dir.toString()},
                 new String[] {"mount", "--policy", "sometimes", dir.toString()},
                 new String[] {"mount", "--buffer", "12XB", dir.toString()},
+                // more than these tests' JVM may allocate (-Xmx512m caps direct memory too)
+                new String[] {"mount", "-f", "--buffer", "1G", dir.toString()},
                 new String[] {"mount", dir.resolve("missing").toString()}))
             {
                 final Process process = new ProcessBuilder(Shell.pipesfs(args)).redirectErrorStream(true).start();
