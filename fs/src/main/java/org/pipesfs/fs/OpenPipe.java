@@ -21,6 +21,8 @@ final class OpenPipe implements OpenFile
     private final boolean nonBlocking;
     private final UnsafeBuffer target = new UnsafeBuffer(0, 0);
     private final UnsafeBuffer pcapHeader;
+    /** {@link #readGathered} leaves this read to the copying path; no byte count or errno. */
+    private static final int COPY = Integer.MIN_VALUE;
     /** Raw view: replies point into the data buffer ({@link GatheredReply}). */
     private final boolean gathers;
     private int headerSent;
@@ -63,7 +65,11 @@ final class OpenPipe implements OpenFile
         final GatheredReply reply = gathers ? GatheredReply.current() : null;
         if (reply != null)
         {
-            return readGathered(reply, address, size, mount);
+            final int n = readGathered(reply, Math.min(size, reply.maxRead()), mount);
+            if (n != COPY)
+            {
+                return n;
+            }
         }
         target.wrap(address, size);
         int written = 0;
@@ -98,16 +104,18 @@ final class OpenPipe implements OpenFile
      * then moves the cursor. What it returns, libfuse's own answer, the kernel discards.
      * The reader can see the reply and send its next read, served by another worker, before
      * this one has moved the cursor; the lock makes that read wait, or it would get the same
-     * elements again. Where a lossy gather gives up, the elements are copied into libfuse's
-     * buffer at {@code address} as on any other read.
+     * elements again.
+     *
+     * @return as {@link #read}, or {@link #COPY} where a lossy gather gives up: then the read
+     *         copies, as any other read does.
      */
-    private int readGathered(final GatheredReply reply, final long address, final int size, final MountState mount)
+    private int readGathered(final GatheredReply reply, final int size, final MountState mount)
     {
         while (true)
         {
             synchronized (this)
             {
-                final int n = reader.gather(reply.begin(), Math.min(size, reply.maxRead()));
+                final int n = reader.gather(reply.begin(), size);
                 if (n > 0)
                 {
                     final int sent = reply.send();
@@ -121,12 +129,7 @@ final class OpenPipe implements OpenFile
                 }
                 if (n == IndexReader.NOT_GATHERED)
                 {
-                    target.wrap(address, size);
-                    final int copied = reader.read(target, 0, size, format);
-                    if (copied > 0)
-                    {
-                        return copied;
-                    }
+                    return COPY;
                 }
             }
             final int waited = await(mount);
