@@ -83,6 +83,21 @@ final class FuseMount implements AutoCloseable
         throw new AssertionError("no " + key + " in .stats");
     }
 
+    /**
+     * Waits up to 10 s for the node's open readers to reach {@code expected}, then asserts it:
+     * the kernel sends a file's RELEASE after close(2) returns, so a reader that has exited may
+     * still count for a moment.
+     */
+    void awaitReaders(final String node, final long expected) throws Exception
+    {
+        final long deadline = System.currentTimeMillis() + 10_000;
+        while (stat(node, "readers") != expected && System.currentTimeMillis() < deadline)
+        {
+            Thread.sleep(20);
+        }
+        org.assertj.core.api.Assertions.assertThat(stat(node, "readers")).as("readers of /" + node).isEqualTo(expected);
+    }
+
     /** Unmounts with fusermount and returns the server's exit code. */
     int unmount() throws Exception
     {

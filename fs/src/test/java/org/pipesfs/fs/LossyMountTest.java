@@ -60,10 +60,7 @@ class LossyMountTest
             int last = -1;
             try (FileInputStream all = new FileInputStream(mount.path("all").toFile()))
             {
-                while (mount.stat("readers") != 1)
-                {
-                    Thread.sleep(10);
-                }
+                mount.awaitReaders("", 1);
                 Files.writeString(mount.path(".ctl"), "start\n");
                 final byte[] buffer = new byte[64 << 10];
                 final UnsafeBuffer view = new UnsafeBuffer(buffer);

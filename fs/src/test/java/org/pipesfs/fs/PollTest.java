@@ -27,7 +27,7 @@ class PollTest
                 + "os.close(fd); os.close(pcap)\"");
             assertThat(result.out()).as(result.err()).isEqualTo(
                 "idle []\nwoke [(True, True)] True\nread True\nselect True\npcap header ready True\n");
-            assertThat(mount.stat("ip", "readers")).isZero();
+            mount.awaitReaders("ip", 0);
         }
     }
 }

@@ -13,16 +13,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 /** Readers that are killed, cut short, many, or left blocked at unmount: every one released. */
 class ReaderLifecycleTest
 {
-    private static void awaitReaders(final FuseMount mount, final String node, final long expected) throws Exception
-    {
-        final long deadline = System.currentTimeMillis() + 10_000;
-        while (mount.stat(node, "readers") != expected && System.currentTimeMillis() < deadline)
-        {
-            Thread.sleep(20);
-        }
-        assertThat(mount.stat(node, "readers")).isEqualTo(expected);
-    }
-
     @Test
     void killDashNineOfABlockedReaderReleasesIt() throws Exception
     {
@@ -30,10 +20,10 @@ class ReaderLifecycleTest
         {
             final Process cat = new ProcessBuilder("cat", mount.path("ip/all").toString())
                 .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-            awaitReaders(mount, "ip", 1);
+            mount.awaitReaders("ip", 1);
             Shell.signal(cat.pid(), "KILL");
             assertThat(cat.waitFor(5, TimeUnit.SECONDS)).isTrue();
-            awaitReaders(mount, "ip", 0);
+            mount.awaitReaders("ip", 0);
         }
     }
 
@@ -52,7 +42,7 @@ class ReaderLifecycleTest
                     outputs.add(out);
                     readers.add(new ProcessBuilder("cat", mount.path("all.pcap").toString()).redirectOutput(out.toFile()).start());
                 }
-                awaitReaders(mount, "", 100);
+                mount.awaitReaders("", 100);
                 Files.writeString(mount.path(".ctl"), "start\n");
                 for (final Process reader : readers)
                 {
@@ -64,7 +54,7 @@ class ReaderLifecycleTest
                 {
                     assertThat(Files.readAllBytes(out)).as("every reader saw the same stream").isEqualTo(first);
                 }
-                awaitReaders(mount, "", 0);
+                mount.awaitReaders("", 0);
             }
             finally
             {
@@ -86,7 +76,7 @@ class ReaderLifecycleTest
                 .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
             try
             {
-                awaitReaders(mount, "", 1);
+                mount.awaitReaders("", 1);
                 // At least 10,000 opens and closes, and at least 2 s of them.
                 final Process churn = new ProcessBuilder("python3", "-c", "import os, time\n"
                     + "start, i = time.time(), 0\n"
@@ -108,8 +98,8 @@ class ReaderLifecycleTest
                 final String opened = new String(churn.getInputStream().readAllBytes()).trim();
                 assertThat(Long.parseLong(opened)).isGreaterThanOrEqualTo(10_000);
                 assertThat(flowedDuringChurn).as("readers opening all the time do not starve the stream").isTrue();
-                awaitReaders(mount, "ip/tcp", 0);
-                awaitReaders(mount, "", 1);
+                mount.awaitReaders("ip/tcp", 0);
+                mount.awaitReaders("", 1);
             }
             finally
             {
@@ -131,7 +121,7 @@ class ReaderLifecycleTest
                     readers.add(new ProcessBuilder("cat", mount.path("ip/udp/dns/all").toString())
                         .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(ProcessBuilder.Redirect.DISCARD).start());
                 }
-                awaitReaders(mount, "ip/udp/dns", 10);
+                mount.awaitReaders("ip/udp/dns", 10);
                 assertThat(mount.unmount()).as("server exit code").isZero();
                 for (final Process reader : readers)
                 {
@@ -155,7 +145,7 @@ class ReaderLifecycleTest
                 .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
             try
             {
-                awaitReaders(mount, "arp", 1);
+                mount.awaitReaders("arp", 1);
                 assertThat(mount.unmount()).as("server exit code").isZero();
                 assertThat(reader.waitFor(10, TimeUnit.SECONDS)).as("blocked reader ended").isTrue();
                 assertThat(MountPoints.isFuseMount(mount.dir)).isFalse();

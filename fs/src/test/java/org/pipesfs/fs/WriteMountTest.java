@@ -74,7 +74,7 @@ class WriteMountTest
                 assertThat(result.exit()).as(result.err()).isZero();
                 assertThat(result.out().lines().toList()).isEqualTo(expected);
                 assertThat(mount.stat("httpclean", "writers")).isZero();
-                assertThat(mount.stat("httpclean", "readers")).isZero();
+                mount.awaitReaders("httpclean", 0);
             }
         }
         finally
@@ -117,7 +117,7 @@ class WriteMountTest
                 "b'gamma'",
                 "b''", ""));
             assertThat(mount.stat("u", "elements_out")).isEqualTo(5);
-            assertThat(mount.stat("u", "readers")).isZero();
+            mount.awaitReaders("u", 0);
         }
     }
 
