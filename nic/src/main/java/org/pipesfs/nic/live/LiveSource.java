@@ -53,11 +53,12 @@ public final class LiveSource implements FrameSource
         }
         final long base = data.buffer().addressOffset();
         int produced = 0;
+        boolean waited = false;
         while (produced < limit)
         {
             if (!socket.next())
             {
-                if (produced == 0)
+                if (produced == 0 && !waited)
                 {
                     final int error = socket.awaitFrame(IDLE_WAIT_MS);
                     if (error != 0)
@@ -66,6 +67,10 @@ public final class LiveSource implements FrameSource
                         System.err.println("pipesfs: " + problem);
                         return END;
                     }
+                    // A block that woke us is taken now: returning 0 would make the pump sleep
+                    // another 100 µs first, a second wake-up per block.
+                    waited = true;
+                    continue;
                 }
                 break;
             }
