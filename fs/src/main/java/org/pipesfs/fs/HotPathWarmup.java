@@ -20,8 +20,10 @@ import org.pipesfs.nic.synthetic.SyntheticSpec;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.lang.management.CompilationMXBean;
 import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
@@ -287,42 +289,61 @@ final class HotPathWarmup implements Runnable
         }
     }
 
-    /** The warm-up capture, replayed for ever; the generator itself if no temp file can be written. */
+    /**
+     * The warm-up capture, replayed for ever; the generator itself if no temp file can be
+     * written. The file loses its name before a byte is written, so a mount killed while it
+     * writes leaves nothing in the temp directory; the replay reads it through a channel
+     * opened before that.
+     */
     private static FrameSource openCapture()
     {
-        Path capture = null;
+        FileChannel channel = null;
         try
         {
-            capture = Files.createTempFile("pipesfs-warmup", ".pcap");
-            writeCapture(capture);
-            return new PcapReplaySource(new ReplaySpec(capture, 0, FOREVER));
+            final Path capture = Files.createTempFile("pipesfs-warmup", ".pcap");
+            final PcapFileWriter writer;
+            try
+            {
+                channel = FileChannel.open(capture, StandardOpenOption.READ);
+                writer = new PcapFileWriter(FileChannel.open(capture, StandardOpenOption.WRITE), PcapFormat.LINKTYPE_ETHERNET);
+            }
+            finally
+            {
+                Files.delete(capture);
+            }
+            writeCapture(writer);
+            final FrameSource source = new PcapReplaySource(new ReplaySpec(capture, 0, FOREVER), channel, false);
+            channel = null; // the source closes it
+            return source;
         }
         catch (final IOException | RuntimeException ex)
         {
+            closeQuietly(channel);
             return new SyntheticSource(new SyntheticSpec(0, 0, 1));
         }
-        finally
+    }
+
+    private static void closeQuietly(final FileChannel channel)
+    {
+        if (channel != null)
         {
-            if (capture != null)
+            try
             {
-                try
-                {
-                    Files.deleteIfExists(capture); // the replay keeps its mapping
-                }
-                catch (final IOException ignored)
-                {
-                    // a stray temp file, nothing worse
-                }
+                channel.close();
+            }
+            catch (final IOException ignored)
+            {
+                // a read-only channel: nothing is lost
             }
         }
     }
 
-    private static void writeCapture(final Path capture) throws IOException
+    private static void writeCapture(final PcapFileWriter writer) throws IOException
     {
         final SyntheticGenerator generator = new SyntheticGenerator(1);
         final UnsafeBuffer frame = new UnsafeBuffer(new byte[SyntheticGenerator.MAX_FRAME]);
         long timestampNs = 0;
-        try (PcapFileWriter writer = new PcapFileWriter(capture, PcapFormat.LINKTYPE_ETHERNET))
+        try (writer)
         {
             for (int i = 0; i < CAPTURE_FRAMES; i++)
             {

@@ -6,7 +6,14 @@ import org.pipesfs.buffers.BufferPolicy;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardWatchEventKinds;
+import java.nio.file.WatchEvent;
+import java.nio.file.WatchKey;
+import java.nio.file.WatchService;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
@@ -48,6 +55,39 @@ class HotPathWarmupTest
         assertThat(thread.isAlive()).isFalse();
         assertThat(asked.get()).as("stopped at the first batch after traffic started").isEqualTo(4);
         assertThat(warmupFiles()).as("temp files left by this warm-up").isSubsetOf(before);
+    }
+
+    @Test
+    void writesItsCaptureOnlyOnceItHasNoName() throws Exception
+    {
+        // A mount killed while its warm-up writes must leave no file behind: the directory
+        // sees the capture created and removed, and not one write in between (writes to the
+        // nameless file may still be reported after the removal).
+        final Path tmp = Path.of(System.getProperty("java.io.tmpdir"));
+        final List<String> seen = new ArrayList<>();
+        try (WatchService watch = tmp.getFileSystem().newWatchService())
+        {
+            tmp.register(watch, StandardWatchEventKinds.ENTRY_CREATE, StandardWatchEventKinds.ENTRY_MODIFY,
+                StandardWatchEventKinds.ENTRY_DELETE);
+            final AtomicInteger asked = new AtomicInteger();
+            final Thread thread = HotPathWarmup.start(BufferPolicy.LOSSLESS, true, () -> asked.incrementAndGet() > 100, null);
+            thread.join(60_000);
+            assertThat(thread.isAlive()).isFalse();
+            assertThat(asked.get()).as("the warm-up replayed its capture").isEqualTo(101);
+            for (WatchKey key = watch.poll(1, TimeUnit.SECONDS); key != null; key = watch.poll(200, TimeUnit.MILLISECONDS))
+            {
+                for (final WatchEvent<?> event : key.pollEvents())
+                {
+                    if (event.context() instanceof Path name && name.toString().startsWith("pipesfs-warmup"))
+                    {
+                        seen.add(event.kind().name());
+                    }
+                }
+                key.reset();
+            }
+        }
+        assertThat(seen).as("what the directory saw").contains("ENTRY_DELETE");
+        assertThat(seen.subList(0, seen.indexOf("ENTRY_DELETE"))).as("before the name went").containsExactly("ENTRY_CREATE");
     }
 
     @Test

@@ -4,6 +4,7 @@ import org.agrona.DirectBuffer;
 
 import java.io.IOException;
 import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -49,12 +50,10 @@ public interface CaptureReader extends AutoCloseable
 
     /**
      * Starts over at the first record, keeping the file mapped, for another pass of a looped
-     * replay. False if this format starts over only by opening the file again.
+     * replay: opening the file again would fault every page in again, and would fail for a
+     * capture read from a channel whose file has no name.
      */
-    default boolean rewind()
-    {
-        return false;
-    }
+    void rewind();
 
     @Override
     void close();
@@ -86,6 +85,30 @@ public interface CaptureReader extends AutoCloseable
         {
             throw new CaptureFormatException(file + ": cannot read: " + ex.getMessage());
         }
+        return open(file, window);
+    }
+
+    /**
+     * Opens a capture from an open channel, whose file may already have no name: a private
+     * capture unlinked before it is written leaves nothing behind even if the process is killed.
+     * The reader closes the channel.
+     *
+     * @param file the name its messages use.
+     */
+    static CaptureReader open(final Path file, final FileChannel channel)
+    {
+        try
+        {
+            return open(file, new FileWindow(channel));
+        }
+        catch (final IOException ex)
+        {
+            throw new CaptureFormatException(file + ": cannot read: " + ex.getMessage());
+        }
+    }
+
+    private static CaptureReader open(final Path file, final FileWindow window)
+    {
         try
         {
             if (window.size() == 0)

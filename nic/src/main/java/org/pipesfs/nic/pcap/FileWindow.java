@@ -38,7 +38,13 @@ final class FileWindow implements AutoCloseable
 
     FileWindow(final Path file) throws IOException
     {
-        channel = FileChannel.open(file, StandardOpenOption.READ);
+        this(FileChannel.open(file, StandardOpenOption.READ));
+    }
+
+    /** Over an open channel, whose file may have no name any more; closing the window closes it. */
+    FileWindow(final FileChannel channel) throws IOException
+    {
+        this.channel = channel;
         size = channel.size();
     }
 

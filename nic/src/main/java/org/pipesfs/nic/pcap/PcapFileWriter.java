@@ -27,8 +27,14 @@ public final class PcapFileWriter implements AutoCloseable
 
     public PcapFileWriter(final Path file, final int linkType) throws IOException
     {
-        channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-            StandardOpenOption.TRUNCATE_EXISTING);
+        this(FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+            StandardOpenOption.TRUNCATE_EXISTING), linkType);
+    }
+
+    /** Writes from the channel's position on, into a file that may have no name; closing closes it. */
+    public PcapFileWriter(final FileChannel channel, final int linkType)
+    {
+        this.channel = channel;
         PcapFormat.writeGlobalHeader(view, 0, linkType);
         used = PcapFormat.GLOBAL_HEADER_LENGTH;
     }

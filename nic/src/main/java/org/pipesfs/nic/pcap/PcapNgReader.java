@@ -47,7 +47,7 @@ final class PcapNgReader extends RecordCursor
 
     PcapNgReader(final Path file, final FileWindow window)
     {
-        super(file, window);
+        super(file, window, 0); // a pass starts by reading the section header again
         if (window.ensure(0, 12) < 0)
         {
             throw new CaptureFormatException(file + ": truncated pcapng section header");

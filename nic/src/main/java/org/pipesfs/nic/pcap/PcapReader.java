@@ -16,8 +16,7 @@ final class PcapReader extends RecordCursor
 
     PcapReader(final Path file, final FileWindow window, final int bigEndianMagic)
     {
-        super(file, window);
-        position = PcapFormat.GLOBAL_HEADER_LENGTH;
+        super(file, window, PcapFormat.GLOBAL_HEADER_LENGTH);
         final int swapped = Integer.reverseBytes(bigEndianMagic);
         if (bigEndianMagic == PcapFormat.MAGIC_MICROS || bigEndianMagic == PcapFormat.MAGIC_NANOS)
         {
@@ -84,16 +83,6 @@ final class PcapReader extends RecordCursor
         timestampNs = seconds * 1_000_000_000L + fraction * fractionToNs;
         position += PcapFormat.RECORD_HEADER_LENGTH + capturedLength;
         records++;
-        return true;
-    }
-
-    /** Back to the first record; the window keeps its mapping, so a pass faults in no page again. */
-    @Override
-    public boolean rewind()
-    {
-        position = PcapFormat.GLOBAL_HEADER_LENGTH;
-        records = 0;
-        truncation = null;
         return true;
     }
 

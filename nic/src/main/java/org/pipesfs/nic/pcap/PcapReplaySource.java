@@ -4,6 +4,8 @@ import org.pipesfs.buffers.DataBuffer;
 import org.pipesfs.buffers.FrameSink;
 import org.pipesfs.nic.FrameSource;
 
+import java.nio.channels.FileChannel;
+
 /**
  * Replays a pcap or pcapng capture (SPEC §4): each record is copied once, from the file
  * window into its DBuf slot, with its own timestamp and link type. {@code speed=Nx} paces
@@ -17,7 +19,7 @@ public final class PcapReplaySource implements FrameSource
     private final ReplaySpec spec;
     /** Whether problems are also logged to stderr (the mount's own replay), or only kept. */
     private final boolean logsProblems;
-    private CaptureReader reader;
+    private final CaptureReader reader;
     private final int primaryLinkType;
     private boolean pending;
     private long passes;
@@ -39,9 +41,24 @@ public final class PcapReplaySource implements FrameSource
      */
     public PcapReplaySource(final ReplaySpec spec, final boolean logsProblems)
     {
+        this(spec, CaptureReader.open(spec.file()), logsProblems);
+    }
+
+    /**
+     * Replays a capture from an open channel, whose file may already have no name (the
+     * mount's JIT warm-up unlinks its own before writing it, so a killed mount leaves no file);
+     * {@link ReplaySpec#file()} only names it. The source closes the channel.
+     */
+    public PcapReplaySource(final ReplaySpec spec, final FileChannel channel, final boolean logsProblems)
+    {
+        this(spec, CaptureReader.open(spec.file(), channel), logsProblems);
+    }
+
+    private PcapReplaySource(final ReplaySpec spec, final CaptureReader reader, final boolean logsProblems)
+    {
         this.spec = spec;
         this.logsProblems = logsProblems;
-        this.reader = CaptureReader.open(spec.file());
+        this.reader = reader;
         try
         {
             pending = reader.next();
@@ -122,11 +139,7 @@ public final class PcapReplaySource implements FrameSource
             }
             return false;
         }
-        if (!reader.rewind())
-        {
-            reader.close();
-            reader = CaptureReader.open(spec.file());
-        }
+        reader.rewind();
         firstCaptureNs = -1;
         pending = reader.next();
         return pending;

@@ -14,6 +14,8 @@ abstract class RecordCursor implements CaptureReader
 {
     final Path file;
     final FileWindow window;
+    /** Where a pass starts: past the pcap global header, or at pcapng's first section header. */
+    private final long start;
     long position;
     long records;
     String truncation;
@@ -23,10 +25,20 @@ abstract class RecordCursor implements CaptureReader
     long timestampNs;
     int linkType;
 
-    RecordCursor(final Path file, final FileWindow window)
+    RecordCursor(final Path file, final FileWindow window, final long start)
     {
         this.file = file;
         this.window = window;
+        this.start = start;
+        this.position = start;
+    }
+
+    /** The window keeps its mapping, so a pass faults in no page again. */
+    public final void rewind()
+    {
+        position = start;
+        records = 0;
+        truncation = null;
     }
 
     /** Records that the file ends inside {@code what}; the cursor then ends. */

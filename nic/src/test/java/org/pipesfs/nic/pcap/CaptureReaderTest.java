@@ -42,19 +42,28 @@ class CaptureReaderTest
         // A simple packet block has no timestamp: tshark prints none, our reader says 0.
         final List<String> expected = tshark(CAPTURES.resolve(name)).stream()
             .map(line -> line.startsWith("\t") ? "0.000000000" + line : line).toList();
-        final List<String> actual = new ArrayList<>();
         try (CaptureReader reader = CaptureReader.open(CAPTURES.resolve(name)))
         {
-            while (reader.next())
-            {
-                final long ns = reader.timestampNs();
-                actual.add(String.format("%d.%09d\t%d\t%d", ns / 1_000_000_000L, ns % 1_000_000_000L,
-                    reader.capturedLength(), reader.originalLength()));
-            }
-            assertThat(reader.truncation()).isNull();
-            assertThat(reader.position()).isEqualTo(reader.size());
+            assertThat(pass(reader)).isEqualTo(expected);
+            // a looped replay's next pass (pcapng starts again at its first section header)
+            reader.rewind();
+            assertThat(pass(reader)).as("the pass after rewind()").isEqualTo(expected);
         }
-        assertThat(actual).isEqualTo(expected);
+    }
+
+    private static List<String> pass(final CaptureReader reader)
+    {
+        final List<String> records = new ArrayList<>();
+        while (reader.next())
+        {
+            final long ns = reader.timestampNs();
+            records.add(String.format("%d.%09d\t%d\t%d", ns / 1_000_000_000L, ns % 1_000_000_000L,
+                reader.capturedLength(), reader.originalLength()));
+        }
+        assertThat(reader.truncation()).isNull();
+        assertThat(reader.position()).isEqualTo(reader.size());
+        assertThat(reader.records()).isEqualTo(records.size());
+        return records;
     }
 
     @Test
