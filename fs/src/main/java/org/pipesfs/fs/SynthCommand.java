@@ -4,6 +4,7 @@ import org.agrona.concurrent.UnsafeBuffer;
 import org.pipesfs.nic.pcap.PcapFileWriter;
 import org.pipesfs.nic.pcap.PcapFormat;
 import org.pipesfs.nic.synthetic.SyntheticGenerator;
+import org.pipesfs.nic.synthetic.TrafficMix;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -30,13 +31,23 @@ final class SynthCommand implements Callable<Integer>
     @Option(names = "--seed", paramLabel = "S", description = "generator seed (default 1)")
     long seed = 1;
 
+    @Option(names = "--mix", paramLabel = "MIX",
+        description = "default (the synthetic source's traffic) or web (mostly HTTP, multi-segment responses)")
+    String mix = "default";
+
     @Parameters(paramLabel = "FILE")
     Path file;
 
     public Integer call() throws Exception
     {
         final long limit = size == null ? Long.MAX_VALUE : parseBytes(size);
-        final SyntheticGenerator generator = new SyntheticGenerator(seed);
+        final TrafficMix trafficMix = parseMix(mix);
+        if (trafficMix == null)
+        {
+            System.err.println("pipesfs: unknown --mix '" + mix + "': use default or web");
+            return 2;
+        }
+        final SyntheticGenerator generator = new SyntheticGenerator(seed, trafficMix);
         final UnsafeBuffer frame = new UnsafeBuffer(new byte[SyntheticGenerator.MAX_FRAME]);
         long bytes = PcapFormat.GLOBAL_HEADER_LENGTH;
         long written = 0;
@@ -50,8 +61,23 @@ final class SynthCommand implements Callable<Integer>
                 written++;
             }
         }
+        catch (final java.io.IOException ex)
+        {
+            System.err.println("pipesfs: cannot write " + file + ": " + ex);
+            return 1;
+        }
         System.err.println("pipesfs: wrote " + written + " frames, " + bytes + " bytes to " + file);
         return 0;
+    }
+
+    private static TrafficMix parseMix(final String text)
+    {
+        return switch (text)
+        {
+            case "default" -> TrafficMix.DEFAULT;
+            case "web" -> TrafficMix.WEB;
+            default -> null;
+        };
     }
 
     private static long parseBytes(final String text)

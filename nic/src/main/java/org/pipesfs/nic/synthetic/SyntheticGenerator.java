@@ -11,7 +11,8 @@ import static org.pipesfs.nic.synthetic.PacketWriter.*;
  * whole conversations, interleaved one frame at a time from a few concurrent ones: TCP
  * handshakes, HTTP requests and responses, teardowns; DNS queries and answers; ICMP and
  * ICMPv6 echo; ARP; over IPv4 and IPv6, with a few VLAN-tagged conversations. Every checksum
- * is valid.
+ * is valid. The {@link TrafficMix} picks the proportions; within one mix, output depends on the
+ * seed alone.
  *
  * <p>Single-threaded; writes straight into slot memory; allocation-free after construction.
  */
@@ -26,14 +27,25 @@ public final class SyntheticGenerator
     private static final int ECHO = 2;
     private static final int ARP = 3;
     private static final long GATEWAY_MAC = 0x020000000101L;
+    /** TCP payload per response segment: fits IPv6 and a VLAN tag in a 1500-byte MTU. */
+    private static final int SEGMENT = 1_440;
+    /** Frames of an HTTP conversation besides its response segments: handshake, request, ACK, teardown. */
+    private static final int HTTP_FRAMES = 8;
 
     private final SplittableRandom random;
+    private final boolean web;
     private final Conversation[] active = new Conversation[CONCURRENT];
     private int ipId;
 
     public SyntheticGenerator(final long seed)
     {
+        this(seed, TrafficMix.DEFAULT);
+    }
+
+    public SyntheticGenerator(final long seed, final TrafficMix mix)
+    {
         random = new SplittableRandom(seed);
+        web = mix == TrafficMix.WEB;
         for (int i = 0; i < CONCURRENT; i++)
         {
             active[i] = new Conversation();
@@ -56,13 +68,12 @@ public final class SyntheticGenerator
     private void start(final Conversation c)
     {
         final int roll = random.nextInt(100);
-        c.kind = roll < 50 ? HTTP : roll < 75 ? DNS : roll < 90 ? ECHO : ARP;
+        c.kind = web ? (roll < 85 ? HTTP : roll < 95 ? DNS : ECHO) : roll < 50 ? HTTP : roll < 75 ? DNS : roll < 90 ? ECHO : ARP;
         c.v6 = c.kind != ARP && random.nextInt(100) < 25;
         c.vlan = !c.v6 && random.nextInt(100) < 6 ? 100 + random.nextInt(4) : 0;
         c.step = 0;
-        c.steps = c.kind == HTTP ? 9 : 2;
         c.host = random.nextInt(TrafficModel.HOSTS.length);
-        c.clientV4 = 0x0a010000 | (1 + random.nextInt(250)) << 8 | (1 + random.nextInt(250));
+        c.clientV4 = web ? spreadClient() : 0x0a010000 | (1 + random.nextInt(250)) << 8 | (1 + random.nextInt(250));
         c.clientV6Lo = 0x1000L + random.nextInt(4000);
         c.clientMac = 0x020000000000L | (c.clientV4 & 0xffff);
         c.clientPort = 32768 + random.nextInt(28000);
@@ -78,8 +89,42 @@ public final class SyntheticGenerator
         c.method = method;
         c.path = random.nextInt(TrafficModel.PATHS.length);
         c.status = random.nextInt(100) < 80 ? 0 : 1 + random.nextInt(3);
-        c.bodyLength = random.nextInt(1200);
+        c.bodyLength = web ? 1_000 + random.nextInt(40_000) : random.nextInt(1200);
         c.aaaa = random.nextBoolean();
+        c.segments = c.kind == HTTP ? segments(c) : 0;
+        c.steps = c.kind == HTTP ? HTTP_FRAMES + c.segments : 2;
+    }
+
+    /** A unicast client outside 10/8 and 127/8, spread over first octets as the Internet's are. */
+    private int spreadClient()
+    {
+        int first = 1 + random.nextInt(221);
+        first += first >= 10 ? 1 : 0;
+        first += first >= 127 ? 1 : 0;
+        return first << 24 | random.nextInt(1 << 24);
+    }
+
+    private static int segments(final Conversation c)
+    {
+        final int header = TrafficModel.STATUS_LINES[c.status].length + TrafficModel.SERVER_HEADERS.length
+            + TrafficModel.CONTENT_LENGTH.length + decimalDigits(c.bodyLength) + TrafficModel.END_OF_HEADERS.length;
+        final int total = header + (hasResponseBody(c) ? c.bodyLength : 0);
+        return (total + SEGMENT - 1) / SEGMENT;
+    }
+
+    private static boolean hasResponseBody(final Conversation c)
+    {
+        return c.method != 3;
+    }
+
+    private static int decimalDigits(final int value)
+    {
+        int digits = 1;
+        for (int v = value; v >= 10; v /= 10)
+        {
+            digits++;
+        }
+        return digits;
     }
 
     private int write(final Conversation c, final MutableDirectBuffer b, final int frame)
@@ -108,13 +153,16 @@ public final class SyntheticGenerator
         final boolean syn = c.step < 2;
         final int tcpHeader = syn ? TCP_HEADER + 4 : TCP_HEADER;
         final int data = l4 + tcpHeader;
-        switch (c.step)
+        final int segment = c.step - 4;
+        // Steps 4 .. 4 + segments - 1 carry the response; the teardown follows as step 5 on.
+        final int step = segment < 0 ? c.step : segment < c.segments ? 4 : c.step - c.segments + 1;
+        switch (step)
         {
             case 0 -> { fromClient = true; flags = SYN; }
             case 1 -> { fromClient = false; flags = SYN | ACK; }
             case 2 -> { fromClient = true; flags = ACK; }
             case 3 -> { fromClient = true; flags = PSH | ACK; payload = writeRequest(c, b, data); }
-            case 4 -> { fromClient = false; flags = PSH | ACK; payload = writeResponse(c, b, data); }
+            case 4 -> { fromClient = false; flags = segment == c.segments - 1 ? PSH | ACK : ACK; payload = writeResponse(c, b, data, segment); }
             case 5 -> { fromClient = true; flags = ACK; }
             case 6 -> { fromClient = true; flags = FIN | ACK; }
             case 7 -> { fromClient = false; flags = FIN | ACK; }
@@ -160,26 +208,29 @@ public final class SyntheticGenerator
         return at - start;
     }
 
-    private int writeResponse(final Conversation c, final MutableDirectBuffer b, final int start)
+    /** Writes response segment {@code segment}: the headers open segment 0, the body runs on. */
+    private int writeResponse(final Conversation c, final MutableDirectBuffer b, final int start, final int segment)
     {
-        final boolean hasBody = c.method != 3;
-        int at = put(b, start, TrafficModel.STATUS_LINES[c.status]);
-        at = put(b, at, TrafficModel.SERVER_HEADERS);
-        at = put(b, at, TrafficModel.CONTENT_LENGTH);
-        at = putDecimal(b, at, c.bodyLength);
-        at = put(b, at, TrafficModel.END_OF_HEADERS);
-        if (hasBody)
+        int at = start;
+        if (segment == 0)
+        {
+            at = put(b, at, TrafficModel.STATUS_LINES[c.status]);
+            at = put(b, at, TrafficModel.SERVER_HEADERS);
+            at = put(b, at, TrafficModel.CONTENT_LENGTH);
+            at = putDecimal(b, at, c.bodyLength);
+            at = put(b, at, TrafficModel.END_OF_HEADERS);
+            c.responseHeader = at - start;
+        }
+        if (hasResponseBody(c))
         {
             // A body ends its last line, as text files do, so `grep` on a stream of payloads
             // sees the next request line on a line of its own.
             final byte[] html = TrafficModel.HTML;
-            for (int i = 0; i < c.bodyLength - 1; i++)
+            final int from = segment == 0 ? 0 : segment * SEGMENT - c.responseHeader;
+            final int to = Math.min(c.bodyLength, from + SEGMENT - (at - start));
+            for (int i = from; i < to; i++)
             {
-                b.putByte(at++, html[i % html.length]);
-            }
-            if (c.bodyLength > 0)
-            {
-                b.putByte(at++, (byte)'\n');
+                b.putByte(at++, i == c.bodyLength - 1 ? (byte)'\n' : html[i % html.length]);
             }
         }
         return at - start;
@@ -367,5 +418,7 @@ public final class SyntheticGenerator
         int status;
         int bodyLength;
         boolean aaaa;
+        int segments;
+        int responseHeader;
     }
 }

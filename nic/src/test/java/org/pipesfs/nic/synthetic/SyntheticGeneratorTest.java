@@ -21,7 +21,12 @@ class SyntheticGeneratorTest
 
     private static byte[] generate(final long seed, final int frames)
     {
-        final SyntheticGenerator generator = new SyntheticGenerator(seed);
+        return generate(seed, TrafficMix.DEFAULT, frames);
+    }
+
+    private static byte[] generate(final long seed, final TrafficMix mix, final int frames)
+    {
+        final SyntheticGenerator generator = new SyntheticGenerator(seed, mix);
         final UnsafeBuffer buffer = new UnsafeBuffer(new byte[SyntheticGenerator.MAX_FRAME]);
         final java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
         for (int i = 0; i < frames; i++)
@@ -77,6 +82,58 @@ class SyntheticGeneratorTest
         assertThat(methods.split("\n")).contains("GET", "POST", "PUT", "HEAD", "DELETE", "OPTIONS");
         final String dotdot = run("tshark -n -r " + capture + " -Y 'http.request.uri contains \"..\"' -T fields -e frame.number | wc -l");
         assertThat(Long.parseLong(dotdot.trim())).isPositive();
+    }
+
+    @Test
+    void theWebMixCarriesWholeMultiSegmentResponsesThatTsharkReassembles() throws Exception
+    {
+        final Path capture = dir.resolve("web.pcap");
+        final SyntheticGenerator generator = new SyntheticGenerator(3, TrafficMix.WEB);
+        final UnsafeBuffer buffer = new UnsafeBuffer(new byte[SyntheticGenerator.MAX_FRAME]);
+        long bytes = 0;
+        final java.util.Set<Integer> firstOctets = new java.util.HashSet<>();
+        try (PcapFileWriter writer = new PcapFileWriter(capture, PcapFormat.LINKTYPE_ETHERNET))
+        {
+            for (int i = 0; i < 20_000; i++)
+            {
+                final int length = generator.next(buffer, 0);
+                assertThat(length).isBetween(60, SyntheticGenerator.MAX_FRAME);
+                bytes += length;
+                // Untagged IPv4 to port 80: the source is a client.
+                if (buffer.getShort(12, java.nio.ByteOrder.BIG_ENDIAN) == 0x0800 && buffer.getByte(23) == 6
+                    && buffer.getShort(36, java.nio.ByteOrder.BIG_ENDIAN) == 80)
+                {
+                    firstOctets.add(buffer.getByte(26) & 0xff);
+                }
+                writer.write(buffer, 0, length, 1_700_000_000_000_000_000L + i * 1000L);
+            }
+        }
+        assertThat(bytes / 20_000).as("average frame").isGreaterThan(800);
+        assertThat(firstOctets).as("client first octets").hasSizeGreaterThan(150).doesNotContain(10, 127);
+        final String checks = "-o tcp.check_checksum:TRUE -o udp.check_checksum:TRUE -o ip.check_checksum:TRUE";
+        final String bad = run("tshark -n -r " + capture + " " + checks
+            + " -Y '_ws.malformed || _ws.expert.severity >= warning && !(tcp.flags.fin == 1) && !(tcp.flags.reset == 1)"
+            + " || tcp.checksum.status == \"Bad\" || ip.checksum.status == \"Bad\"' -T fields -e frame.number -e _ws.expert.message");
+        assertThat(bad).as("frames tshark flags as malformed or bad").isEmpty();
+        // A body shorter than its Content-Length would leave its response unfinished; a longer
+        // one would leave a continuation that is neither request nor response.
+        final String counts = run("for f in http.request http.response 'http && !http.request && !http.response'"
+            + " 'tcp.segment.count > 5'; do tshark -n -r " + capture + " -Y \"$f\" | wc -l; done");
+        final String[] n = counts.trim().split("\\s+");
+        assertThat(Long.parseLong(n[0])).as("requests").isGreaterThan(500);
+        // Up to one conversation a slot is cut off where the capture ends.
+        assertThat(Long.parseLong(n[1])).as("responses").isBetween(Long.parseLong(n[0]) - 4, Long.parseLong(n[0]));
+        assertThat(Long.parseLong(n[2])).as("continuations").isZero();
+        assertThat(Long.parseLong(n[3])).as("responses of more than five segments").isGreaterThan(200);
+    }
+
+    @Test
+    void theWebMixIsDeterministicAndUnlikeTheDefault()
+    {
+        final byte[] a = generate(42, TrafficMix.WEB, 5_000);
+        assertThat(Arrays.equals(a, generate(42, TrafficMix.WEB, 5_000))).isTrue();
+        assertThat(Arrays.equals(a, generate(43, TrafficMix.WEB, 5_000))).isFalse();
+        assertThat(a.length).isGreaterThan(2 * generate(42, 5_000).length);
     }
 
     @Test
