@@ -5,6 +5,7 @@ import org.pipesfs.buffers.DataBuffer;
 import org.pipesfs.buffers.Doorbell;
 import org.pipesfs.filters.NodeGraph;
 import org.pipesfs.nic.FrameSource;
+import org.pipesfs.nic.pcap.CaptureFormatException;
 
 import java.util.Locale;
 
@@ -189,6 +190,12 @@ final class SourcePump implements AutoCloseable
             // HotSpot turns SIGBUS on mapped memory into this: a replayed capture was truncated.
             System.err.println("pipesfs: source failed: " + source.describe()
                 + ": the file shrank while it was being replayed (" + fault.getMessage() + ")");
+            state = State.STOPPED;
+        }
+        catch (final CaptureFormatException ex)
+        {
+            // A capture read block by block comes back short instead.
+            System.err.println("pipesfs: source failed: " + source.describe() + ": " + ex.getMessage());
             state = State.STOPPED;
         }
         catch (final Throwable t)
