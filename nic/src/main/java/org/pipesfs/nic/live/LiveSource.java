@@ -52,28 +52,26 @@ public final class LiveSource implements FrameSource
             favourCallingThread();
         }
         final long base = data.buffer().addressOffset();
-        int produced = 0;
-        boolean waited = false;
-        while (produced < limit)
+        boolean more = socket.next();
+        if (!more)
         {
-            if (!socket.next())
+            final int error = socket.awaitFrame(IDLE_WAIT_MS);
+            if (error != 0)
             {
-                if (produced == 0 && !waited)
-                {
-                    final int error = socket.awaitFrame(IDLE_WAIT_MS);
-                    if (error != 0)
-                    {
-                        problem = "live capture on " + socket.interfaceName() + " failed: " + socket.describeError(error);
-                        System.err.println("pipesfs: " + problem);
-                        return END;
-                    }
-                    // A block that woke us is taken now: returning 0 would make the pump sleep
-                    // another 100 µs first, a second wake-up per block.
-                    waited = true;
-                    continue;
-                }
-                break;
+                problem = "live capture on " + socket.interfaceName() + " failed: " + socket.describeError(error);
+                System.err.println("pipesfs: " + problem);
+                return END;
             }
+            // A block that woke us is taken now: returning 0 would make the pump sleep another
+            // 100 µs first, a second wake-up per block. A wait that timed out is not tested
+            // here: it leaves more false for the loop's own test, which every block's
+            // end also takes. A branch that only idleness takes is one C2 never saw during a
+            // burst, and taking it threw this loop's compiled code away at every pause.
+            more = socket.next();
+        }
+        int produced = 0;
+        while (more)
+        {
             final int captured = Math.min(socket.capturedLength(), DataBuffer.MAX_FRAME_LENGTH);
             final long position = data.claim(captured);
             if (position < 0)
@@ -85,15 +83,11 @@ public final class LiveSource implements FrameSource
                 socket.timestampNs(), linkType());
             packets++;
             bytes += captured;
-            produced++;
             if (!sink.onFrame(position, sequence, captured))
             {
                 return END;
             }
-            if (socket.isLastOfBlock())
-            {
-                break;
-            }
+            more = ++produced < limit && !socket.isLastOfBlock() && socket.next();
         }
         return produced;
     }
