@@ -18,9 +18,12 @@ NIC_PARTS="${NIC_PARTS:-replay,live}"   # run.sh takes the live part only
 mkdir -p "$OUT"
 BIG="$OUT/big.pcap"; LIVE="$OUT/live-$LIVE_PACKETS.pcap"
 command -v tcpreplay >/dev/null || { DEBIAN_FRONTEND=noninteractive apt-get install -y -q tcpreplay >/dev/null; }
-[ -s "$BIG" ] || "$PIPESFS" synth --size 1G "$BIG"
+# run.sh takes the live part only: it needs neither the 1 GiB capture nor its count.
+if [[ $NIC_PARTS == *replay* ]]; then
+  [ -s "$BIG" ] || "$PIPESFS" synth --size 1G "$BIG"
+  BIG_PACKETS=$(capinfos -M -c "$BIG" | awk '/Number of packets/ {print $NF}')
+fi
 [ -s "$LIVE" ] || "$PIPESFS" synth --count "$LIVE_PACKETS" "$LIVE"
-BIG_PACKETS=$(capinfos -M -c "$BIG" | awk '/Number of packets/ {print $NF}')
 
 now() { date +%s.%N; }
 stat_of() { awk -v k="$2" '$1 == k {print $2}' "$1/.stats"; }
