@@ -18,9 +18,10 @@ import java.nio.file.StandardOpenOption;
  * <p>A file of up to {@link #MAP_LIMIT} bytes is mapped whole and stays mapped, so records are
  * read in place in the page cache and a looped replay faults in no page twice. A larger file
  * is read with {@code pread} in {@link #READ_LENGTH} blocks into one reused direct buffer.
- * Copying a gigabyte out of a fresh mapping cost 0.45 s on this project's EPYC guest (every
- * page is a first touch: a fault, then a TLB miss in nested paging), reading it block by block
- * 0.12 s; a small file mapped and replayed seven times copies as fast as it reads (issue 8).
+ * Copying a gigabyte out of a fresh mapping cost 0.45 s on this project's EPYC guest, with
+ * {@code MAP_POPULATE} too, so not for the faults; reading it block by block and copying from
+ * there 0.12 s. A small file mapped and replayed seven times copies as fast as it reads
+ * (issue 8).
  *
  * <p>If a mapped file shrinks, an access past its new end raises an {@link InternalError}
  * (SIGBUS); if a read file shrinks, a read comes back short and raises a
