@@ -60,21 +60,29 @@ final class FileWindow implements AutoCloseable
     FileWindow(final FileChannel channel, final long mapLimit) throws IOException
     {
         this.channel = channel;
-        size = channel.size();
-        if (size <= mapLimit)
+        try
         {
-            block = null;
-            if (size > 0)
+            size = channel.size();
+            if (size <= mapLimit)
             {
-                mapped = channel.map(FileChannel.MapMode.READ_ONLY, 0, size);
-                buffer.wrap(mapped);
-                filled = (int)size;
+                block = null;
+                if (size > 0)
+                {
+                    mapped = channel.map(FileChannel.MapMode.READ_ONLY, 0, size);
+                    buffer.wrap(mapped);
+                    filled = (int)size;
+                }
+            }
+            else
+            {
+                block = ByteBuffer.allocateDirect(CAPACITY);
+                buffer.wrap(block);
             }
         }
-        else
+        catch (final IOException | RuntimeException | Error ex)
         {
-            block = ByteBuffer.allocateDirect(CAPACITY);
-            buffer.wrap(block);
+            channel.close(); // the window owns the channel, and there is no window
+            throw ex;
         }
     }
 
