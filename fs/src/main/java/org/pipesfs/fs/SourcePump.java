@@ -194,7 +194,8 @@ final class SourcePump implements AutoCloseable
         }
         catch (final CaptureFormatException ex)
         {
-            // A capture read block by block comes back short instead.
+            // A capture found corrupt or cut short while it is replayed (a file read block by
+            // block that shrank ends here, where a mapped one raises the InternalError above).
             System.err.println("pipesfs: source failed: " + source.describe() + ": " + ex.getMessage());
             state = State.STOPPED;
         }

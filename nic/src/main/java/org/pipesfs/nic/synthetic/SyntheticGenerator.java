@@ -1,5 +1,6 @@
 package org.pipesfs.nic.synthetic;
 
+import org.agrona.AsciiEncoding;
 import org.agrona.MutableDirectBuffer;
 
 import java.util.SplittableRandom;
@@ -107,24 +108,14 @@ public final class SyntheticGenerator
     private static int segments(final Conversation c)
     {
         final int header = TrafficModel.STATUS_LINES[c.status].length + TrafficModel.SERVER_HEADERS.length
-            + TrafficModel.CONTENT_LENGTH.length + decimalDigits(c.bodyLength) + TrafficModel.END_OF_HEADERS.length;
+            + TrafficModel.CONTENT_LENGTH.length + AsciiEncoding.digitCount(c.bodyLength) + TrafficModel.END_OF_HEADERS.length;
         final int total = header + (hasResponseBody(c) ? c.bodyLength : 0);
         return (total + SEGMENT - 1) / SEGMENT;
     }
 
     private static boolean hasResponseBody(final Conversation c)
     {
-        return c.method != 3;
-    }
-
-    private static int decimalDigits(final int value)
-    {
-        int digits = 1;
-        for (int v = value; v >= 10; v /= 10)
-        {
-            digits++;
-        }
-        return digits;
+        return c.method != 3; // HEAD: the headers alone
     }
 
     private int write(final Conversation c, final MutableDirectBuffer b, final int frame)
