@@ -109,6 +109,12 @@ public final class IndexBuffer implements AutoCloseable
         this.limit = policy == BufferPolicy.LOSSY ? Long.MAX_VALUE : capacity;
     }
 
+    /** Bytes of memory the ring takes once allocated: its entries and its counters. */
+    public long memoryBytes()
+    {
+        return tailOffset + PADDED_COUNTER;
+    }
+
     /** The source data buffer this ring was made over. */
     public DataBuffer data()
     {

@@ -116,6 +116,12 @@ public final class DefragFilter implements Filter.Transform
         return n;
     }
 
+    /** Every reassembly area at once, with its block map: the most {@link #memory()} can reach. */
+    public long stateBytes()
+    {
+        return SLOTS * (AREA + (long)Long.BYTES * (((MAX_PAYLOAD + 7 >> 3) + 63) >> 6));
+    }
+
     /** Bytes of reassembly memory allocated: at most {@link #SLOTS} areas. */
     public long memory()
     {

@@ -33,6 +33,15 @@ public interface Filter
 
     View view();
 
+    /**
+     * The most memory this filter's own tables can take (a flow table, reassembly areas), counted
+     * against the mount's {@link MemoryBudget} when its node is made; 0 for stateless filters.
+     */
+    default long stateBytes()
+    {
+        return 0;
+    }
+
     /** A filter that sorts what it accepts into named classes, each a child node made on first sight. */
     interface Classifier extends Filter
     {
@@ -92,5 +101,13 @@ public interface Filter
          * @return false if there was no room for it without waiting (it is dropped).
          */
         boolean emitNew(org.agrona.DirectBuffer source, int offset, int length, int linkType, int likeBuffer, long likePosition);
+
+        /**
+         * The class {@code className} will see no more elements (its flow closed, or went idle):
+         * its node may go once its readers have drained.
+         */
+        default void classEnded(final String className)
+        {
+        }
     }
 }

@@ -49,6 +49,12 @@ public final class Node
     private long lastWrittenSequence = -1;
     private final java.util.concurrent.atomic.AtomicInteger writers = new java.util.concurrent.atomic.AtomicInteger();
     private volatile boolean everWritten;
+    /** Budget this node holds for itself and its filter's tables; graph lock. */
+    long reservedBytes;
+    /** Budget held for its index ring, taken when its first reader opened; graph lock. */
+    long ringBytes;
+    /** Classes this classifier could not make for want of budget. */
+    volatile long classesRefused;
 
     /** A symbolic link in a directory: its source node and the text {@code readlink} returns. */
     public record Link(Node source, String target)
@@ -114,6 +120,12 @@ public final class Node
     public String describe()
     {
         return root ? "root" : filter == null ? "user node" : filter.spec();
+    }
+
+    /** Classes this classifier could not make because the memory budget was used up. */
+    public long classesRefused()
+    {
+        return classesRefused;
     }
 
     public IndexBuffer output()

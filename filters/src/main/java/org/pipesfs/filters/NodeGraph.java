@@ -61,6 +61,7 @@ public final class NodeGraph implements FrameSink
     private final int indexEntries;
     private final Object lock = new Object();
     private final Node root;
+    private MemoryBudget budget = new MemoryBudget(Long.MAX_VALUE);
     private PacketView packet = new PacketView();
     private long nextId = 2;
     /** Rings of removed nodes, freed by the producer once their readers are gone. */
@@ -132,6 +133,41 @@ public final class NodeGraph implements FrameSink
         {
             buffer.cycleWithin(bytes);
         }
+    }
+
+    /** Sets the mount's memory budget; before any node other than the root is made. */
+    public NodeGraph withMemoryBudget(final long bytes)
+    {
+        synchronized (lock)
+        {
+            final MemoryBudget fresh = new MemoryBudget(bytes);
+            fresh.tryReserve(budget.used());
+            budget = fresh;
+        }
+        return this;
+    }
+
+    public MemoryBudget budget()
+    {
+        return budget;
+    }
+
+    /**
+     * Opens a reader of {@code node}, counting its index ring against the budget when this is
+     * the ring's first reader: the ring's memory is allocated then, and kept while the node lives.
+     */
+    public org.pipesfs.buffers.IndexReader openReader(final Node node)
+    {
+        synchronized (lock)
+        {
+            if (node.ringBytes == 0 && !node.isRoot())
+            {
+                final long bytes = node.output().memoryBytes();
+                budget.reserve(bytes, "the index ring of " + node.path());
+                node.ringBytes = bytes;
+            }
+        }
+        return node.openReader();
     }
 
     /** Bytes transforms have copied into the written-elements buffer (defrag's datagrams; never stream). */
@@ -443,6 +479,11 @@ public final class NodeGraph implements FrameSink
             accepted(node, node.filter(), null, position, sequence, offset, length);
         }
 
+        public void classEnded(final String className)
+        {
+            NodeGraph.this.classEnded(emitNode, className);
+        }
+
         public boolean emitNew(
             final org.agrona.DirectBuffer source,
             final int offset,
@@ -741,9 +782,19 @@ public final class NodeGraph implements FrameSink
             if (node.child(className) == null && !node.links.containsKey(className)
                 && !node.suppressedClasses.contains(className) && isAttached(node))
             {
+                final Filter classFilter = classifier.classFilter(className);
+                if (budget.limit() - budget.used() < costOf(classFilter))
+                {
+                    // counted, and said once: this runs per element while the budget stays short
+                    if (node.classesRefused++ == 0)
+                    {
+                        System.err.println("pipesfs: " + node.path() + ": classes not made: the memory budget is used up");
+                    }
+                    return;
+                }
                 try
                 {
-                    attach(node, className, classifier.classFilter(className)).markClassOf(node);
+                    attach(node, className, classFilter).markClassOf(node);
                 }
                 catch (final GraphException ex)
                 {
@@ -864,7 +915,16 @@ public final class NodeGraph implements FrameSink
             requireAttached(parent);
             requireFree(parent, name);
             parent.suppressedClasses.remove(name);
-            return attach(parent, name, filter);
+            final Node node = attach(parent, name, filter);
+            // a node the user made can always be read: its ring is counted now, not at first open
+            final long ring = node.output().memoryBytes();
+            if (!budget.tryReserve(ring))
+            {
+                remove(node);
+                budget.reserve(ring, "the index ring of " + node.path());
+            }
+            node.ringBytes = ring;
+            return node;
         }
     }
 
@@ -883,22 +943,57 @@ public final class NodeGraph implements FrameSink
                 throw new GraphException(GraphException.ENOTEMPTY, node.path() + " still has nodes or links in it");
             }
             final Node parent = node.parent();
-            parent.removeChild(node);
             if (parent.filter() instanceof Filter.Classifier)
             {
                 parent.suppressedClasses.add(node.name());
             }
-            detachLinks(node);
-            node.output().close();
-            retired.add(node.output());
-            if (node.filter() instanceof Filter.Transform)
+            detach(node);
+        }
+    }
+
+    /**
+     * Takes an empty node out of the graph: its links go, its ring closes (its readers get
+     * end-of-file once drained) and is freed once they have closed, and its budget comes back.
+     * Under the lock.
+     */
+    private void detach(final Node node)
+    {
+        node.parent().removeChild(node);
+        detachLinks(node);
+        node.output().close();
+        retired.add(node.output());
+        budget.release(node.reservedBytes + node.ringBytes);
+        node.reservedBytes = 0;
+        node.ringBytes = 0;
+        if (node.filter() instanceof Filter.Transform)
+        {
+            transformNodes(org.pipesfs.buffers.CopyOnWrite.without(transformNodes, node));
+        }
+        livenessChanged = true;
+        if (ended)
+        {
+            reclaimLocked(); // the producer has stopped: nothing else touches these rings
+        }
+    }
+
+    /**
+     * A class of {@code classifier} will see nothing more (a {@code stream} flow closed or went
+     * idle): its directory goes, unless the user has built on it (children, links in or out).
+     * Producer thread.
+     */
+    private void classEnded(final Node classifier, final String className)
+    {
+        final Node classNode = classifier.child(className);
+        if (classNode == null || !classNode.isClassOf(classifier) || classNode.children().length > 0
+            || classNode.linkTargets().length > 0)
+        {
+            return;
+        }
+        synchronized (lock)
+        {
+            if (classifier.child(className) == classNode && classNode.links.isEmpty())
             {
-                transformNodes(org.pipesfs.buffers.CopyOnWrite.without(transformNodes, node));
-            }
-            livenessChanged = true;
-            if (ended)
-            {
-                reclaimLocked(); // the producer has stopped: nothing else touches these rings
+                detach(classNode);
             }
         }
     }
@@ -946,6 +1041,25 @@ public final class NodeGraph implements FrameSink
             {
                 throw new GraphException(GraphException.EEXIST, newParent.path() + " has a link named " + newName);
             }
+            if (wouldCycle(newParent, node))
+            {
+                throw new GraphException(GraphException.ELOOP, "moving " + node.path() + " there would make a loop");
+            }
+            if (existing != null && (existing.children().length > 0 || !existing.links.isEmpty()))
+            {
+                throw new GraphException(GraphException.ENOTEMPTY, existing.path() + " still has nodes or links in it");
+            }
+            final long cost = costOf(newFilter);
+            if (cost > node.reservedBytes)
+            {
+                budget.reserve(cost - node.reservedBytes, "node " + node.path() + " as " + newName);
+            }
+            else
+            {
+                budget.release(node.reservedBytes - cost);
+            }
+            node.reservedBytes = cost;
+            // Every check is above this line: a refused move changes nothing.
             if (existing != null)
             {
                 remove(existing);
@@ -954,10 +1068,6 @@ public final class NodeGraph implements FrameSink
             if (oldParent.filter() instanceof Filter.Classifier && oldParent != newParent)
             {
                 oldParent.suppressedClasses.add(node.name());
-            }
-            if (wouldCycle(newParent, node))
-            {
-                throw new GraphException(GraphException.ELOOP, "moving " + node.path() + " there would make a loop");
             }
             oldParent.removeChild(node);
             node.rename(newName, newParent, newFilter);
@@ -1010,8 +1120,9 @@ public final class NodeGraph implements FrameSink
     /**
      * The graph's own listing, one line per node path ({@code /ip/tcp}) and per link
      * ({@code /web/plain -> TARGET}), depth first, taken under the lock so it is consistent.
+     * {@code escape} renders each path and target, so that no name can add a line or an arrow.
      */
-    public String listing()
+    public String listing(final java.util.function.UnaryOperator<String> escape)
     {
         synchronized (lock)
         {
@@ -1021,11 +1132,11 @@ public final class NodeGraph implements FrameSink
             while (!todo.isEmpty())
             {
                 final Node node = todo.pop();
-                out.append(node.path()).append('\n');
+                out.append(escape.apply(node.path())).append('\n');
                 for (final java.util.Map.Entry<String, Node.Link> link : node.links.entrySet())
                 {
-                    out.append(node.isRoot() ? "" : node.path()).append('/').append(link.getKey())
-                        .append(" -> ").append(link.getValue().target()).append('\n');
+                    out.append(escape.apply((node.isRoot() ? "" : node.path()) + '/' + link.getKey()))
+                        .append(" -> ").append(escape.apply(link.getValue().target())).append('\n');
                 }
                 final Node[] children = node.children();
                 for (int i = children.length - 1; i >= 0; i--)
@@ -1059,6 +1170,8 @@ public final class NodeGraph implements FrameSink
 
     private Node attach(final Node parent, final String name, final Filter filter)
     {
+        final long cost = costOf(filter);
+        budget.reserve(cost, "node " + (parent.isRoot() ? "" : parent.path()) + "/" + name);
         final IndexBuffer output;
         try
         {
@@ -1066,9 +1179,11 @@ public final class NodeGraph implements FrameSink
         }
         catch (final OutOfMemoryError ex)
         {
+            budget.release(cost);
             throw new GraphException(GraphException.ENOMEM, "no buffer memory left for another node (" + ex.getMessage() + ")");
         }
         final Node node = new Node(nextId++, name, parent, filter, output, false);
+        node.reservedBytes = cost;
         if (ended)
         {
             node.output().end();
@@ -1107,6 +1222,11 @@ public final class NodeGraph implements FrameSink
         {
             noteTransforms(child);
         }
+    }
+
+    private static long costOf(final Filter filter)
+    {
+        return MemoryBudget.NODE_BYTES + (filter == null ? 0 : filter.stateBytes());
     }
 
     /** True if data can already flow from {@code from} to {@code to} (so to → from would loop). */

@@ -18,7 +18,7 @@ import java.util.regex.Pattern;
  * the first sequence number; a flow first seen mid-connection starts at its first segment.
  *
  * <pre>
- * State, all in preallocated arrays (no per-packet allocation):
+ * State, in arrays made at full size on the first TCP segment (no per-packet allocation):
  *   flow table, open addressing, linear probing, {@link #MAX_FLOWS} slots
  *     key: IP version, source and destination address (2 longs each), ports
  *     next expected sequence, FIN sequence, flags, last activity, held-piece list head/count
@@ -29,7 +29,10 @@ import java.util.regex.Pattern;
  * Bounds: at most {@link #MAX_PIECES_PER_FLOW} pieces wait per flow and {@link #MAX_PIECES} in
  * all; a flow that needs more gives up its oldest gap (the missing bytes are skipped and counted
  * in {@link #gapBytes()}). A flow idle for {@link #IDLE_SEGMENTS} segments, or pushed out when
- * the table is full, is flushed the same way. A RST, or both FIN-delivered, frees the flow.
+ * the table is full, is flushed the same way. A RST, or a FIN with every byte before it
+ * delivered, frees the flow direction, and its class is reported ended
+ * ({@link Filter.Emitter#classEnded}) so its directory goes once its readers have drained; at
+ * most {@link #MAX_CLASSES} classes exist at once.
  *
  * <p>Thread rules: the producer thread only, like every filter.
  */
@@ -38,9 +41,11 @@ public final class StreamReassembler implements Filter.Transform, Filter.Classif
     public static final int MAX_FLOWS = 1 << 16;
     public static final int MAX_PIECES = 1 << 16;
     public static final int MAX_PIECES_PER_FLOW = 512;
-    /** Class directories made per stream node at most; later flows still reach {@code stream/all}. */
+    /** Class directories per stream node at once at most; other flows still reach {@code stream/all}. */
     public static final int MAX_CLASSES = 4096;
     static final long IDLE_SEGMENTS = 1L << 20;
+    /** Slots the idle sweep looks at, once every this many segments. */
+    private static final int SWEEP_SLOTS = 64;
     private static final int MASK = MAX_FLOWS - 1;
     private static final int FULL = MAX_FLOWS / 2;
     private static final int SYNCED = 1;
@@ -49,30 +54,30 @@ public final class StreamReassembler implements Filter.Transform, Filter.Classif
     private static final Pattern FLOW_NAME = Pattern.compile("[0-9a-fA-F.:]+\\.\\d{1,5}-[0-9a-fA-F.:]+\\.\\d{1,5}");
 
     // flow table
-    private final byte[] version = new byte[MAX_FLOWS];
-    private final long[] srcHi = new long[MAX_FLOWS];
-    private final long[] srcLo = new long[MAX_FLOWS];
-    private final long[] dstHi = new long[MAX_FLOWS];
-    private final long[] dstLo = new long[MAX_FLOWS];
-    private final int[] ports = new int[MAX_FLOWS];
-    private final int[] nextSeq = new int[MAX_FLOWS];
-    private final int[] finSeq = new int[MAX_FLOWS];
-    private final int[] flags = new int[MAX_FLOWS];
-    private final long[] lastActive = new long[MAX_FLOWS];
-    private final long[] flowId = new long[MAX_FLOWS];
-    private final String[] className = new String[MAX_FLOWS];
-    private final int[] heldHead = new int[MAX_FLOWS];
-    private final int[] heldCount = new int[MAX_FLOWS];
+    private byte[] version;
+    private long[] srcHi;
+    private long[] srcLo;
+    private long[] dstHi;
+    private long[] dstLo;
+    private int[] ports;
+    private int[] nextSeq;
+    private int[] finSeq;
+    private int[] flags;
+    private long[] lastActive;
+    private long[] flowId;
+    private String[] className;
+    private int[] heldHead;
+    private int[] heldCount;
     private int flows;
 
     // piece pool
-    private final int[] pieceSeq = new int[MAX_PIECES];
-    private final int[] pieceLength = new int[MAX_PIECES];
-    private final byte[] pieceBuffer = new byte[MAX_PIECES];
-    private final long[] piecePosition = new long[MAX_PIECES];
-    private final long[] pieceRecord = new long[MAX_PIECES];
-    private final int[] pieceOffset = new int[MAX_PIECES];
-    private final int[] pieceNext = new int[MAX_PIECES];
+    private int[] pieceSeq;
+    private int[] pieceLength;
+    private byte[] pieceBuffer;
+    private long[] piecePosition;
+    private long[] pieceRecord;
+    private int[] pieceOffset;
+    private int[] pieceNext;
     private int freePiece;
     private int heldPieces;
 
@@ -85,6 +90,39 @@ public final class StreamReassembler implements Filter.Transform, Filter.Classif
 
     public StreamReassembler()
     {
+    }
+
+    /** The flow table and piece pool at their full size: what {@link #stateBytes} promises. */
+    public long stateBytes()
+    {
+        return MAX_FLOWS * (1L + 4 * Long.BYTES + 5 * Integer.BYTES + 2 * Long.BYTES + Integer.BYTES)
+            + MAX_PIECES * (4L * Integer.BYTES + 1 + 2 * Long.BYTES);
+    }
+
+    /** Tables are made on the first segment, so a node that sees no TCP costs nothing. */
+    private void allocateTables()
+    {
+        version = new byte[MAX_FLOWS];
+        srcHi = new long[MAX_FLOWS];
+        srcLo = new long[MAX_FLOWS];
+        dstHi = new long[MAX_FLOWS];
+        dstLo = new long[MAX_FLOWS];
+        ports = new int[MAX_FLOWS];
+        nextSeq = new int[MAX_FLOWS];
+        finSeq = new int[MAX_FLOWS];
+        flags = new int[MAX_FLOWS];
+        lastActive = new long[MAX_FLOWS];
+        flowId = new long[MAX_FLOWS];
+        className = new String[MAX_FLOWS];
+        heldHead = new int[MAX_FLOWS];
+        heldCount = new int[MAX_FLOWS];
+        pieceSeq = new int[MAX_PIECES];
+        pieceLength = new int[MAX_PIECES];
+        pieceBuffer = new byte[MAX_PIECES];
+        piecePosition = new long[MAX_PIECES];
+        pieceRecord = new long[MAX_PIECES];
+        pieceOffset = new int[MAX_PIECES];
+        pieceNext = new int[MAX_PIECES];
         for (int i = 0; i < MAX_PIECES; i++)
         {
             pieceNext[i] = i + 1 < MAX_PIECES ? i + 1 : NONE;
@@ -158,7 +196,14 @@ public final class StreamReassembler implements Filter.Transform, Filter.Classif
         {
             return;
         }
-        clock++;
+        if (version == null)
+        {
+            allocateTables();
+        }
+        if ((++clock & (SWEEP_SLOTS - 1)) == 0)
+        {
+            sweepIdle(out);
+        }
         final int tcpFlags = packet.tcpFlags();
         final boolean syn = (tcpFlags & 0x02) != 0;
         // Only a SYN or data starts tracking a flow: a bare ACK, FIN or RST after the flow is
@@ -174,7 +219,7 @@ public final class StreamReassembler implements Filter.Transform, Filter.Classif
         if ((tcpFlags & 0x04) != 0) // RST: deliver what can be, forget the flow
         {
             flush(slot, out);
-            remove(slot);
+            remove(slot, out);
             return;
         }
         if ((flags[slot] & SYNCED) == 0)
@@ -195,7 +240,7 @@ public final class StreamReassembler implements Filter.Transform, Filter.Classif
         }
         if ((flags[slot] & FIN_SEEN) != 0 && nextSeq[slot] == finSeq[slot] && heldCount[slot] == 0)
         {
-            remove(slot);
+            remove(slot, out);
         }
     }
 
@@ -463,6 +508,24 @@ public final class StreamReassembler implements Filter.Transform, Filter.Classif
         return slot;
     }
 
+    /**
+     * Looks at the next {@link #SWEEP_SLOTS} slots and ends the flows idle for
+     * {@link #IDLE_SEGMENTS}: the whole table every {@code MAX_FLOWS} segments, a few slots at a
+     * time, so a flow that never closes still frees its slot and its class in the end.
+     */
+    private void sweepIdle(final Filter.Emitter out)
+    {
+        for (int i = 0; i < SWEEP_SLOTS; i++)
+        {
+            sweep = (sweep + 1) & MASK;
+            if (version[sweep] != 0 && clock - lastActive[sweep] > IDLE_SEGMENTS)
+            {
+                flush(sweep, out);
+                remove(sweep, out);
+            }
+        }
+    }
+
     /** Makes room in a full table: flushes and drops idle flows, or the next ones round the clock. */
     private void evict(final Filter.Emitter out)
     {
@@ -472,14 +535,19 @@ public final class StreamReassembler implements Filter.Transform, Filter.Classif
             if (version[sweep] != 0 && (clock - lastActive[sweep] > IDLE_SEGMENTS || i > MAX_FLOWS / 2))
             {
                 flush(sweep, out);
-                remove(sweep);
+                remove(sweep, out);
             }
         }
     }
 
     /** Frees a flow's slot (backward-shift deletion keeps every probe chain whole). */
-    private void remove(final int slot)
+    private void remove(final int slot, final Filter.Emitter out)
     {
+        if (className[slot] != null)
+        {
+            classes--;
+            out.classEnded(className[slot]);
+        }
         for (int p = heldHead[slot]; p != NONE;)
         {
             final int next = pieceNext[p];

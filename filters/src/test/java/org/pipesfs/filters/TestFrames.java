@@ -25,6 +25,15 @@ final class TestFrames
         return Math.max(60, 54 + data.length);
     }
 
+    /** A TCP segment with its sequence number and flags (FIN 0x01, SYN 0x02, RST 0x04, ACK 0x10). */
+    int tcp4(final int src, final int dst, final int sport, final int dport, final int seq, final int flags, final String payload)
+    {
+        final int length = tcp4(src, dst, sport, dport, payload);
+        frame.putInt(38, seq, NET);
+        frame.putByte(47, (byte)flags);
+        return length;
+    }
+
     int udp4(final int src, final int dst, final int sport, final int dport, final byte[] data)
     {
         ethernet(0x0800);

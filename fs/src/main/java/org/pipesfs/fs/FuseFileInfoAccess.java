@@ -46,6 +46,12 @@ final class FuseFileInfoAccess
         return org.agrona.UnsafeApi.getLong(address + FH_OFFSET);
     }
 
+    /** Stores the handle of an open directory. */
+    static void setHandle(final FuseFileInfo fi, final long handle)
+    {
+        memory(fi).putLong(FH_OFFSET, handle);
+    }
+
     /** Stores the handle and marks the file direct-I/O and non-seekable, as a pipe is. */
     static void openPipe(final FuseFileInfo fi, final long handle)
     {

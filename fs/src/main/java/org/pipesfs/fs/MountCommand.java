@@ -46,13 +46,19 @@ final class MountCommand implements Callable<Integer>
     @Option(names = "--buffer", paramLabel = "SIZE", description = "shared data buffer size, e.g. 64M (default 64M)")
     String buffer = "64M";
 
+    @Option(names = "--memory", paramLabel = "SIZE",
+        description = "budget for node state: flow tables, reassembly areas, index rings (default: half the JVM heap)")
+    String memory;
+
     @Option(names = "-f", description = "serve in the foreground")
     boolean foreground;
 
     @Option(names = "-o", paramLabel = "OPT", description = "FUSE mount option, passed through (e.g. allow_other)")
     List<String> fuseOptions = new ArrayList<>();
 
-    @Option(names = "--log", paramLabel = "FILE", description = "log file of a background mount (default /tmp/pipesfs-<dir>.log)")
+    @Option(names = "--log", paramLabel = "FILE",
+        description = "log file of the server (default for a background mount: /run/pipesfs/<dir>.log as root, "
+            + "else $XDG_RUNTIME_DIR/pipesfs/ or /tmp/pipesfs-<uid>/)")
     Path log;
 
     @Parameters(paramLabel = "MOUNTPOINT")
@@ -63,6 +69,14 @@ final class MountCommand implements Callable<Integer>
 
     public Integer call() throws Exception
     {
+        if (foreground)
+        {
+            final String problem = ServerLog.install(log);
+            if (problem != null)
+            {
+                return fail(problem);
+            }
+        }
         final Path dir = mountPoint.toAbsolutePath().normalize();
         if (!Files.isDirectory(dir))
         {
@@ -74,10 +88,12 @@ final class MountCommand implements Callable<Integer>
         }
         final BufferPolicy bufferPolicy;
         final int bufferBytes;
+        final long memoryBytes;
         final FrameSource frames;
         try
         {
-            bufferBytes = parseSize(buffer);
+            bufferBytes = (int)parseSize("--buffer", buffer, DataBuffer.MIN_CAPACITY, 1L << 30);
+            memoryBytes = memory == null ? defaultMemoryBudget() : parseSize("--memory", memory, 1L << 20, 1L << 40);
             frames = Sources.open(source);
             bufferPolicy = policy != null ? BufferPolicy.parse(policy)
                 : frames.isLive() ? BufferPolicy.LOSSY : BufferPolicy.LOSSLESS;
@@ -95,10 +111,11 @@ final class MountCommand implements Callable<Integer>
             frames.close();
             return serveInBackground(dir);
         }
-        return serve(dir, frames, bufferPolicy, bufferBytes);
+        return serve(dir, frames, bufferPolicy, bufferBytes, memoryBytes);
     }
 
-    private int serve(final Path dir, final FrameSource frames, final BufferPolicy bufferPolicy, final int bufferBytes)
+    private int serve(
+        final Path dir, final FrameSource frames, final BufferPolicy bufferPolicy, final int bufferBytes, final long memoryBytes)
     {
         final DataBuffer data;
         final NodeGraph graph;
@@ -114,6 +131,7 @@ final class MountCommand implements Callable<Integer>
             return fail("--buffer " + buffer + ": not enough memory for the buffers (" + ex.getMessage() + ")");
         }
         data.adviseMemory(new HugePages());
+        graph.withMemoryBudget(memoryBytes);
         if (!bare)
         {
             graph.withDefaultTree();
@@ -188,7 +206,7 @@ final class MountCommand implements Callable<Integer>
             {
                 return;
             }
-            fs.shutdown();
+            fs.endReads();
         }, "pipesfs-unmount-watch");
         watcher.setDaemon(true);
         watcher.start();
@@ -201,7 +219,7 @@ final class MountCommand implements Callable<Integer>
         {
             return;
         }
-        fs.shutdown();
+        fs.endReads();
         try
         {
             new ProcessBuilder("fusermount", "-u", "-z", dir.toString()).redirectErrorStream(true)
@@ -231,7 +249,16 @@ final class MountCommand implements Callable<Integer>
     /** Re-runs this command with {@code -f} in a detached child and returns once it has mounted. */
     private int serveInBackground(final Path dir) throws Exception
     {
-        final Path logFile = log != null ? log : Path.of("/tmp", "pipesfs-" + dir.toString().replace('/', '_') + ".log");
+        final Path logFile;
+        try
+        {
+            logFile = log != null ? log.toAbsolutePath() : ServerLog.defaultFor(dir);
+            ServerLog.rotate(logFile);
+        }
+        catch (final java.io.IOException ex)
+        {
+            return fail(ex.getMessage());
+        }
         final List<String> command = new ArrayList<>();
         command.add("setsid");
         command.add(ProcessHandle.current().info().command().orElse("java"));
@@ -241,12 +268,17 @@ final class MountCommand implements Callable<Integer>
         command.add(PipesFsCommand.class.getName());
         command.add("mount");
         command.add("-f");
+        if (log == null)
+        {
+            command.add("--log");
+            command.add(logFile.toString());
+        }
         final List<String> original = spec.commandLine().getParseResult().originalArgs();
         command.addAll(original.subList(original.indexOf("mount") + 1, original.size()));
         final Process child = new ProcessBuilder(command)
             .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
             .redirectErrorStream(true)
-            .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()))
+            .redirectOutput(ProcessBuilder.Redirect.DISCARD)
             .start();
         final long deadline = System.currentTimeMillis() + 60_000;
         while (System.currentTimeMillis() < deadline)
@@ -275,11 +307,12 @@ final class MountCommand implements Callable<Integer>
         }
         catch (final Exception ex)
         {
-            return "";
+            return "pipesfs: the server exited before it wrote " + logFile + "\n";
         }
     }
 
-    static int parseSize(final String text)
+    /** A size such as {@code 64M} or {@code 1G}, for {@code option}, within [{@code min}, {@code max}] bytes. */
+    static long parseSize(final String option, final String text, final long min, final long max)
     {
         final String s = text.trim().toUpperCase(Locale.ROOT).replace("IB", "").replace("B", "");
         long multiplier = 1;
@@ -296,13 +329,23 @@ final class MountCommand implements Callable<Integer>
         }
         catch (final NumberFormatException ex)
         {
-            throw new IllegalArgumentException("bad --buffer size '" + text + "': use e.g. 64M or 1G");
+            throw new IllegalArgumentException("bad " + option + " size '" + text + "': use e.g. 64M or 1G");
         }
-        if (bytes < DataBuffer.MIN_CAPACITY || bytes > (1L << 30))
+        if (bytes < min || bytes > max)
         {
-            throw new IllegalArgumentException("--buffer must be between 1M and 1G, not " + text);
+            throw new IllegalArgumentException(option + " must be between " + (min >> 20) + "M and " + (max >> 20)
+                + "M, not " + text);
         }
-        return (int)bytes;
+        return bytes;
+    }
+
+    /**
+     * Half the heap: node state (a {@code stream} node's flow table is about 7 MiB) lives there,
+     * and the other half is left for the JVM's own work, so the budget refuses before the heap fails.
+     */
+    private static long defaultMemoryBudget()
+    {
+        return Runtime.getRuntime().maxMemory() / 2;
     }
 
     private static String rootCause(final Throwable t)

@@ -62,6 +62,10 @@ final class OpenPipe implements OpenFile
      */
     public int read(final long address, final int size, final long offset, final MountState mount)
     {
+        if (mount.isClosing())
+        {
+            return 0; // unmounted: end of file, even while data still flows
+        }
         final GatheredReply reply = gathers ? GatheredReply.current() : null;
         if (reply != null)
         {

@@ -50,6 +50,20 @@ final class Ownership
         });
     }
 
+    /**
+     * A node made by {@code mkdir}: it and its files belong to the caller, as any new directory
+     * does; the directory takes the requested mode (umask applied), its files their defaults.
+     */
+    void made(final long nodeId, final int ownerUid, final int ownerGid, final int mode)
+    {
+        for (final Entry.Kind kind : Entry.Kind.values())
+        {
+            final long inode = nodeId * Entry.INODES_PER_NODE + kind.ordinal();
+            final int entryMode = kind == Entry.Kind.NODE ? mode & 07777 : defaultMode(kind);
+            changed.put(inode, new Attributes(entryMode, ownerUid, ownerGid));
+        }
+    }
+
     /** Forgets a removed node's entries, so a reused inode starts from the defaults. */
     void forget(final long nodeId)
     {

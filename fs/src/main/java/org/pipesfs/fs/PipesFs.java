@@ -35,6 +35,8 @@ final class PipesFs extends FuseStubFS
     private static final int O_RDONLY = 0;
     private static final int O_WRONLY = 1;
     private static final int O_NONBLOCK = 04000;
+    private static final int NULLPATH_OK = 1;
+    private static final int NOPATH = 2;
 
     private final NodeGraph graph;
     private final SourcePump pump;
@@ -43,6 +45,7 @@ final class PipesFs extends FuseStubFS
     private final HandleTable handles = new HandleTable();
     private final PollNotifier polls = new PollNotifier(libFuse);
     private final Ownership ownership;
+    private final MemoryReturn memoryReturn;
 
     /**
      * {@code read} as libfuse calls it, every argument a native word. jnr-fuse's own binding
@@ -64,7 +67,23 @@ final class PipesFs extends FuseStubFS
         this.pump = pump;
         this.mountPoint = mountPoint;
         this.ownership = new Ownership(uid, gid);
+        this.memoryReturn = new MemoryReturn(graph.budget());
         installRawRead();
+        askForNoPaths();
+    }
+
+    /**
+     * Sets {@code flag_nullpath_ok} and {@code flag_nopath}: bits 0 and 1 of the word after the
+     * {@code bmap} pointer, which jnr-fuse declares but cannot set as bit-fields. Without them libfuse
+     * builds a path for every read and holds a read lock on it for the whole call, so a
+     * {@code rmdir} or {@code mv} of a node waits for its blocked readers. Handle-based
+     * operations ({@code read}, {@code write}, {@code release}, {@code poll}) then get a null path.
+     */
+    private void askForNoPaths()
+    {
+        final jnr.ffi.Pointer memory = jnr.ffi.Struct.getMemory(fuseOperations);
+        final long offset = fuseOperations.bmap.offset() + Long.BYTES;
+        memory.putInt(offset, memory.getInt(offset) | NULLPATH_OK | NOPATH);
     }
 
     /** Points {@code fuse_operations.read} at {@link #rawRead} instead of jnr-fuse's binding. */
@@ -77,12 +96,19 @@ final class PipesFs extends FuseStubFS
 
     private int rawRead(final long path, final long buf, final long size, final long offset, final long fileInfo)
     {
-        final OpenFile file = handles.get(FuseFileInfoAccess.handleAt(fileInfo));
-        if (file == null)
+        try
         {
-            return -Errno.EBADF;
+            final OpenFile file = handles.get(FuseFileInfoAccess.handleAt(fileInfo));
+            if (file == null)
+            {
+                return -Errno.EBADF;
+            }
+            return file.read(buf, (int)Math.min(size, Integer.MAX_VALUE), offset, mount);
         }
-        return file.read(buf, (int)Math.min(size, Integer.MAX_VALUE), offset, mount);
+        catch (final Throwable t)
+        {
+            return failed("read", "an open pipe", t);
+        }
     }
 
     /**
@@ -102,11 +128,20 @@ final class PipesFs extends FuseStubFS
         }
     }
 
-    /** Ends every blocked read and releases every reader; called when the mount goes away. */
-    void shutdown()
+    /**
+     * Ends every read with end-of-file, now and from now on; called when the mount goes away.
+     * Handles stay valid until the kernel releases them, so a reader never sees EBADF.
+     */
+    void endReads()
     {
         mount.close();
         polls.close();
+    }
+
+    /** Releases every reader still open; called once the FUSE loop has returned. */
+    void shutdown()
+    {
+        endReads();
         handles.closeAll();
     }
 
@@ -115,92 +150,151 @@ final class PipesFs extends FuseStubFS
     @Override
     public int getattr(final String path, final FileStat stat)
     {
-        final Entry entry = Entry.resolve(graph, path);
-        if (entry == null)
+        try
         {
-            return -Errno.ENOENT;
-        }
-        final Node node = entry.node();
-        final long inode = entry.inode();
-        final Ownership.Attributes attributes = ownership.of(inode, entry.kind());
-        stat.st_uid.set(attributes.uid());
-        stat.st_gid.set(attributes.gid());
-        final long ns = node.changedNs();
-        for (final Timespec time : new Timespec[] {stat.st_atim, stat.st_mtim, stat.st_ctim})
-        {
-            time.tv_sec.set(ns / 1_000_000_000L);
-            time.tv_nsec.set(ns % 1_000_000_000L);
-        }
-        stat.st_ino.set(inode);
-        stat.st_size.set(0);
-        stat.st_nlink.set(1);
-        stat.st_blksize.set(LargeReads.MAX_READ); // cat sizes its reads by st_blksize
-        switch (entry.kind())
-        {
-            case NODE -> {
-                stat.st_mode.set(FileStat.S_IFDIR | attributes.mode());
-                stat.st_nlink.set(2 + node.children().length);
+            final Entry entry = Entry.resolve(graph, path);
+            if (entry == null)
+            {
+                return -Errno.ENOENT;
             }
-            case LINK -> {
-                stat.st_mode.set(FileStat.S_IFLNK | 0777);
-                stat.st_size.set(entry.link().target().getBytes(StandardCharsets.UTF_8).length);
+            final Node node = entry.node();
+            final long inode = entry.inode();
+            final Ownership.Attributes attributes = ownership.of(inode, entry.kind());
+            stat.st_uid.set(attributes.uid());
+            stat.st_gid.set(attributes.gid());
+            final long ns = node.changedNs();
+            for (final Timespec time : new Timespec[] {stat.st_atim, stat.st_mtim, stat.st_ctim})
+            {
+                time.tv_sec.set(ns / 1_000_000_000L);
+                time.tv_nsec.set(ns % 1_000_000_000L);
             }
-            default -> stat.st_mode.set(FileStat.S_IFREG | attributes.mode());
+            stat.st_ino.set(inode);
+            stat.st_size.set(0);
+            stat.st_nlink.set(1);
+            stat.st_blksize.set(LargeReads.MAX_READ); // cat sizes its reads by st_blksize
+            switch (entry.kind())
+            {
+                case NODE -> {
+                    stat.st_mode.set(FileStat.S_IFDIR | attributes.mode());
+                    stat.st_nlink.set(2 + node.children().length);
+                }
+                case LINK -> {
+                    stat.st_mode.set(FileStat.S_IFLNK | 0777);
+                    stat.st_size.set(entry.link().target().getBytes(StandardCharsets.UTF_8).length);
+                }
+                default -> stat.st_mode.set(FileStat.S_IFREG | attributes.mode());
+            }
+            return 0;
         }
-        return 0;
+        catch (final Throwable t)
+        {
+            return failed("getattr", path, t);
+        }
     }
 
+    @Override
+    public int opendir(final String path, final FuseFileInfo fi)
+    {
+        try
+        {
+            final Entry entry = Entry.resolve(graph, path);
+            if (entry == null)
+            {
+                return -Errno.ENOENT;
+            }
+            if (entry.kind() != Entry.Kind.NODE)
+            {
+                return -Errno.ENOTDIR;
+            }
+            final long handle = handles.add(new OpenDir(entry.node()));
+            if (handle < 0)
+            {
+                return refuse(-Errno.EMFILE, "opendir", path, "too many open files");
+            }
+            FuseFileInfoAccess.setHandle(fi, handle);
+            return 0;
+        }
+        catch (final Throwable t)
+        {
+            return failed("opendir", path, t);
+        }
+    }
+
+    @Override
+    public int releasedir(final String path, final FuseFileInfo fi)
+    {
+        try
+        {
+            handles.remove(FuseFileInfoAccess.handle(fi));
+            return 0;
+        }
+        catch (final Throwable t)
+        {
+            return failed("releasedir", path, t);
+        }
+    }
+
+    /** Lists the node opened by {@link #opendir} (libfuse passes no path here). */
     @Override
     public int readdir(
         final String path, final Pointer buf, final FuseFillDir filler, @off_t final long offset, final FuseFileInfo fi)
     {
-        final Entry entry = Entry.resolve(graph, path);
-        if (entry == null)
+        try
         {
-            return -Errno.ENOENT;
+            if (!(handles.get(FuseFileInfoAccess.handle(fi)) instanceof OpenDir dir))
+            {
+                return -Errno.EBADF;
+            }
+            final Node node = dir.node();
+            for (final String name : new String[] {".", "..", Entry.ALL, Entry.ALL_PCAP, Entry.STATS})
+            {
+                filler.apply(buf, name, null, 0);
+            }
+            if (node.isRoot())
+            {
+                filler.apply(buf, Entry.CTL, null, 0);
+                filler.apply(buf, Entry.GRAPH, null, 0);
+            }
+            for (final Node child : node.children())
+            {
+                filler.apply(buf, child.name(), null, 0);
+            }
+            for (final String link : graph.linkNames(node))
+            {
+                filler.apply(buf, link, null, 0);
+            }
+            return 0;
         }
-        if (entry.kind() != Entry.Kind.NODE)
+        catch (final Throwable t)
         {
-            return -Errno.ENOTDIR;
+            return failed("readdir", path, t);
         }
-        final Node node = entry.node();
-        for (final String name : new String[] {".", "..", Entry.ALL, Entry.ALL_PCAP, Entry.STATS})
-        {
-            filler.apply(buf, name, null, 0);
-        }
-        if (node.isRoot())
-        {
-            filler.apply(buf, Entry.CTL, null, 0);
-            filler.apply(buf, Entry.GRAPH, null, 0);
-        }
-        for (final Node child : node.children())
-        {
-            filler.apply(buf, child.name(), null, 0);
-        }
-        for (final String link : graph.linkNames(node))
-        {
-            filler.apply(buf, link, null, 0);
-        }
-        return 0;
     }
 
     @Override
     public int readlink(final String path, final Pointer buf, @size_t final long size)
     {
-        final Entry entry = Entry.resolve(graph, path);
-        if (entry == null)
+        try
         {
-            return -Errno.ENOENT;
+            final Entry entry = Entry.resolve(graph, path);
+            if (entry == null)
+            {
+                return -Errno.ENOENT;
+            }
+            if (entry.kind() != Entry.Kind.LINK)
+            {
+                return -Errno.EINVAL;
+            }
+            final byte[] target = entry.link().target().getBytes(StandardCharsets.UTF_8);
+            final int n = (int)Math.min(target.length, size - 1);
+            buf.put(0, target, 0, n);
+            buf.putByte(n, (byte)0);
+            return 0;
         }
-        if (entry.kind() != Entry.Kind.LINK)
+        catch (final Throwable t)
         {
-            return -Errno.EINVAL;
+            return failed("readlink", path, t);
         }
-        final byte[] target = entry.link().target().getBytes(StandardCharsets.UTF_8);
-        final int n = (int)Math.min(target.length, size - 1);
-        buf.put(0, target, 0, n);
-        buf.putByte(n, (byte)0);
-        return 0;
     }
 
     // ---- pipe files -----------------------------------------------------------------------------
@@ -208,142 +302,184 @@ final class PipesFs extends FuseStubFS
     @Override
     public int open(final String path, final FuseFileInfo fi)
     {
-        final Entry entry = Entry.resolve(graph, path);
-        if (entry == null)
+        try
         {
-            return -Errno.ENOENT;
-        }
-        final int flags = FuseFileInfoAccess.flags(fi);
-        final boolean readOnly = (flags & O_ACCMODE) == O_RDONLY;
-        final boolean nonBlocking = (flags & O_NONBLOCK) != 0;
-        final Node node = entry.node();
-        final OpenFile file;
-        switch (entry.kind())
-        {
-            case ALL, ALL_PCAP -> {
-                final boolean pcap = entry.kind() == Entry.Kind.ALL_PCAP;
-                final boolean writeOnly = (flags & O_ACCMODE) == O_WRONLY;
-                final OpenPipe reader = writeOnly ? null : pcap
-                    ? OpenPipe.pcap(node.openReader(), pump.source().linkType(), nonBlocking)
-                    : OpenPipe.raw(node.openReader(), node.isInspect() ? new InspectFormat() : ElementFormat.VIEW, nonBlocking);
-                if (readOnly)
-                {
-                    file = reader;
-                }
-                else
-                {
-                    final int slot = graph.inlet().open(node);
-                    if (slot < 0)
-                    {
-                        if (reader != null)
-                        {
-                            reader.close();
-                        }
-                        return refuse(-Errno.EMFILE, "open", path, "too many writers (" + WriteInlet.MAX_WRITERS + ")");
-                    }
-                    file = new WritePipe(graph.inlet(), slot, pcap, reader, mount);
-                }
-            }
-            case STATS -> {
-                if (!readOnly)
-                {
-                    return refuse(-Errno.EACCES, "open", path, ".stats is read-only");
-                }
-                file = new SnapshotFile(StatsText.render(node, node.isRoot() ? pump : null));
-            }
-            case CTL -> file = readOnly ? new SnapshotFile(pump.state().label() + "\n") : new ControlFile(pump);
-            case GRAPH -> {
-                if (!readOnly)
-                {
-                    return refuse(-Errno.EACCES, "open", path, ".graph is read-only");
-                }
-                file = new SnapshotFile(graph.listing());
-            }
-            case NODE -> {
-                return -Errno.EISDIR;
-            }
-            default -> {
+            final Entry entry = Entry.resolve(graph, path);
+            if (entry == null)
+            {
                 return -Errno.ENOENT;
             }
+            final int flags = FuseFileInfoAccess.flags(fi);
+            final boolean readOnly = (flags & O_ACCMODE) == O_RDONLY;
+            final boolean nonBlocking = (flags & O_NONBLOCK) != 0;
+            final Node node = entry.node();
+            final OpenFile file;
+            switch (entry.kind())
+            {
+                case ALL, ALL_PCAP -> {
+                    final boolean pcap = entry.kind() == Entry.Kind.ALL_PCAP;
+                    final boolean writeOnly = (flags & O_ACCMODE) == O_WRONLY;
+                    final OpenPipe reader = writeOnly ? null : pcap
+                        ? OpenPipe.pcap(graph.openReader(node), pump.source().linkType(), nonBlocking)
+                        : OpenPipe.raw(graph.openReader(node), node.isInspect() ? new InspectFormat() : ElementFormat.VIEW, nonBlocking);
+                    if (readOnly)
+                    {
+                        file = reader;
+                    }
+                    else
+                    {
+                        final int slot = graph.inlet().open(node);
+                        if (slot < 0)
+                        {
+                            if (reader != null)
+                            {
+                                reader.close();
+                            }
+                            return refuse(-Errno.EMFILE, "open", path, "too many writers (" + WriteInlet.MAX_WRITERS + ")");
+                        }
+                        file = new WritePipe(graph.inlet(), slot, pcap, reader, mount);
+                    }
+                }
+                case STATS -> {
+                    if (!readOnly)
+                    {
+                        return refuse(-Errno.EACCES, "open", path, ".stats is read-only");
+                    }
+                    file = new SnapshotFile(StatsText.render(node, node.isRoot() ? pump : null, graph.budget()));
+                }
+                case CTL -> file = readOnly ? new SnapshotFile(pump.state().label() + "\n") : new ControlFile(pump);
+                case GRAPH -> {
+                    if (!readOnly)
+                    {
+                        return refuse(-Errno.EACCES, "open", path, ".graph is read-only");
+                    }
+                    file = new SnapshotFile(graph.listing(OctalEscape::field));
+                }
+                case NODE -> {
+                    return -Errno.EISDIR;
+                }
+                default -> {
+                    return -Errno.ENOENT;
+                }
+            }
+            final long handle = handles.add(file);
+            if (handle < 0)
+            {
+                file.close();
+                return refuse(-Errno.EMFILE, "open", path, "too many open files");
+            }
+            FuseFileInfoAccess.openPipe(fi, handle);
+            return 0;
         }
-        final long handle = handles.add(file);
-        if (handle < 0)
+        catch (final Throwable t)
         {
-            file.close();
-            return refuse(-Errno.EMFILE, "open", path, "too many open files");
+            return failed("open", path, t);
         }
-        FuseFileInfoAccess.openPipe(fi, handle);
-        return 0;
     }
 
     @Override
     public int write(
         final String path, final Pointer buf, @size_t final long size, @off_t final long offset, final FuseFileInfo fi)
     {
-        final OpenFile file = handles.get(FuseFileInfoAccess.handle(fi));
-        if (file == null)
+        try
         {
-            return -Errno.EBADF;
+            final OpenFile file = handles.get(FuseFileInfoAccess.handle(fi));
+            if (file == null)
+            {
+                return -Errno.EBADF;
+            }
+            final int result = file.write(buf.address(), (int)Math.min(size, Integer.MAX_VALUE));
+            return result < 0 ? refuse(result, "write", "an open pipe", "rejected") : result;
         }
-        final int result = file.write(buf.address(), (int)Math.min(size, Integer.MAX_VALUE));
-        return result < 0 ? refuse(result, "write", path, "rejected") : result;
+        catch (final Throwable t)
+        {
+            return failed("write", path, t);
+        }
     }
 
     @Override
     public int release(final String path, final FuseFileInfo fi)
     {
-        final OpenFile file = handles.remove(FuseFileInfoAccess.handle(fi));
-        if (file instanceof OpenPipe pipe)
+        try
         {
-            polls.forget(pipe);
+            final OpenFile file = handles.remove(FuseFileInfoAccess.handle(fi));
+            if (file instanceof OpenPipe pipe)
+            {
+                polls.forget(pipe);
+            }
+            if (file != null)
+            {
+                file.close();
+            }
+            return 0;
         }
-        if (file != null)
+        catch (final Throwable t)
         {
-            file.close();
+            return failed("release", path, t);
         }
-        return 0;
     }
 
     /** poll/select: readable when a read would return data or end of stream; otherwise wake later. */
     @Override
     public int poll(final String path, final FuseFileInfo fi, final FusePollhandle ph, final Pointer reventsp)
     {
-        final OpenFile file = handles.get(FuseFileInfoAccess.handle(fi));
-        if (file == null)
+        try
         {
-            return -Errno.EBADF;
+            final OpenFile file = handles.get(FuseFileInfoAccess.handle(fi));
+            if (file == null)
+            {
+                return -Errno.EBADF;
+            }
+            // A writer is always writable: a full inlet makes write() wait, as a pipe does.
+            final boolean writer = file instanceof WritePipe;
+            final boolean readable = file instanceof OpenPipe pipe ? pipe.isReadable()
+                : writer ? ((WritePipe)file).isReadable() : true;
+            if (PollNotifier.present(ph))
+            {
+                if (readable || writer || !(file instanceof OpenPipe))
+                {
+                    polls.destroy(ph);
+                }
+                else
+                {
+                    polls.await((OpenPipe)file, ph);
+                }
+            }
+            reventsp.putInt(0, (readable ? PollNotifier.POLLIN : 0) | (writer ? PollNotifier.POLLOUT : 0));
+            return 0;
         }
-        // A writer is always writable: a full inlet makes write() wait, as a pipe does.
-        final boolean writer = file instanceof WritePipe;
-        final boolean readable = file instanceof OpenPipe pipe ? pipe.isReadable()
-            : writer ? ((WritePipe)file).isReadable() : true;
-        if (PollNotifier.present(ph))
+        catch (final Throwable t)
         {
-            if (readable || writer || !(file instanceof OpenPipe))
-            {
-                polls.destroy(ph);
-            }
-            else
-            {
-                polls.await((OpenPipe)file, ph);
-            }
+            return failed("poll", path, t);
         }
-        reventsp.putInt(0, (readable ? PollNotifier.POLLIN : 0) | (writer ? PollNotifier.POLLOUT : 0));
-        return 0;
     }
 
     /** {@code cmd > file} truncates first; a pipe has nothing to truncate. */
     @Override
     public int truncate(final String path, @off_t final long size)
     {
-        final Entry entry = Entry.resolve(graph, path);
-        return entry == null ? -Errno.ENOENT : entry.kind() == Entry.Kind.NODE ? -Errno.EISDIR : 0;
+        try
+        {
+            final Entry entry = Entry.resolve(graph, path);
+            return entry == null ? -Errno.ENOENT : entry.kind() == Entry.Kind.NODE ? -Errno.EISDIR : 0;
+        }
+        catch (final Throwable t)
+        {
+            return failed("truncate", path, t);
+        }
     }
 
     @Override
     public int utimens(final String path, final Timespec[] timespec)
     {
-        return Entry.resolve(graph, path) == null ? -Errno.ENOENT : 0;
+        try
+        {
+            return Entry.resolve(graph, path) == null ? -Errno.ENOENT : 0;
+        }
+        catch (final Throwable t)
+        {
+            return failed("utimens", path, t);
+        }
     }
 
     // ---- the graph, from the shell ----------------------------------------------------------------
@@ -351,86 +487,175 @@ final class PipesFs extends FuseStubFS
     @Override
     public int mkdir(final String path, @mode_t final long mode)
     {
-        return graphOperation("mkdir", path, () -> graph.create(parentNode(path), leaf(path)));
+        try
+        {
+            return graphOperation("mkdir", path, () ->
+            {
+                final Node node = graph.create(parentNode(path), leaf(path));
+                final ru.serce.jnrfuse.struct.FuseContext context = getContext();
+                ownership.made(node.id(), context.uid.intValue(), context.gid.intValue(),
+                    (int)mode & ~context.umask.intValue());
+                memoryReturn.nodesChanged();
+            });
+        }
+        catch (final Throwable t)
+        {
+            return failed("mkdir", path, t);
+        }
     }
 
     @Override
     public int rmdir(final String path)
     {
-        return graphOperation("rmdir", path, () ->
+        try
         {
-            final Node node = existingNode(path);
-            graph.remove(node);
-            ownership.forget(node.id());
-        });
+            return graphOperation("rmdir", path, () ->
+            {
+                final Node node = existingNode(path);
+                graph.remove(node);
+                ownership.forget(node.id());
+                memoryReturn.nodesChanged();
+            });
+        }
+        catch (final Throwable t)
+        {
+            return failed("rmdir", path, t);
+        }
     }
 
     @Override
     public int rename(final String from, final String to)
     {
-        return graphOperation("rename", from + " -> " + to, () ->
+        try
         {
-            final Entry entry = Entry.resolve(graph, from);
-            if (entry == null)
+            return graphOperation("rename", from + " -> " + to, () ->
             {
-                throw new GraphException(GraphException.ENOENT, from + " does not exist");
-            }
-            if (entry.kind() != Entry.Kind.NODE)
-            {
-                throw new GraphException(GraphException.EINVAL, "only nodes can be moved, not " + from);
-            }
-            graph.move(entry.node(), parentNode(to), leaf(to));
-        });
+                final Entry entry = Entry.resolve(graph, from);
+                if (entry == null)
+                {
+                    throw new GraphException(GraphException.ENOENT, from + " does not exist");
+                }
+                if (entry.kind() != Entry.Kind.NODE)
+                {
+                    throw new GraphException(GraphException.EINVAL, "only nodes can be moved, not " + from);
+                }
+                final Entry replaced = Entry.resolve(graph, to);
+                graph.move(entry.node(), parentNode(to), leaf(to));
+                if (replaced != null && replaced.kind() == Entry.Kind.NODE && replaced.node() != entry.node())
+                {
+                    ownership.forget(replaced.node().id());
+                }
+            });
+        }
+        catch (final Throwable t)
+        {
+            return failed("rename", from, t);
+        }
     }
 
     @Override
     public int symlink(final String target, final String path)
     {
-        return graphOperation("symlink", path + " -> " + target, () ->
-            graph.link(parentNode(path), leaf(path), linkSource(target, path), target));
+        try
+        {
+            return graphOperation("symlink", path + " -> " + target, () ->
+            {
+                final Node source = linkSource(target, path);
+                requireReadable(source, target);
+                graph.link(parentNode(path), leaf(path), source, target);
+            });
+        }
+        catch (final Throwable t)
+        {
+            return failed("symlink", path, t);
+        }
+    }
+
+    /**
+     * A link must not widen who can read a stream: the caller needs search permission on every
+     * node from the root down to {@code source}, and read permission on its {@code all}.
+     */
+    private void requireReadable(final Node source, final String target)
+    {
+        final ru.serce.jnrfuse.struct.FuseContext context = getContext();
+        final Caller caller = Caller.of(context.uid.intValue(), context.gid.intValue(), context.pid.longValue());
+        for (Node node = source; node != null; node = node.parent())
+        {
+            if (!caller.may(ownership.of(new Entry(Entry.Kind.NODE, node, null).inode(), Entry.Kind.NODE), Caller.SEARCH))
+            {
+                throw new GraphException(Errno.EACCES, "uid " + caller.uid() + " may not search " + node.path()
+                    + ", so may not link to " + target);
+            }
+        }
+        if (!caller.may(ownership.of(new Entry(Entry.Kind.ALL, source, null).inode(), Entry.Kind.ALL), Caller.READ))
+        {
+            throw new GraphException(Errno.EACCES, "uid " + caller.uid() + " may not read " + source.path() + "/all"
+                + ", so may not link to " + target);
+        }
     }
 
     /** Unlinks a link; the view files of a node are left alone (so {@code rm -r} works). */
     @Override
     public int unlink(final String path)
     {
-        final Entry entry = Entry.resolve(graph, path);
-        if (entry == null)
+        try
         {
-            return -Errno.ENOENT;
+            final Entry entry = Entry.resolve(graph, path);
+            if (entry == null)
+            {
+                return -Errno.ENOENT;
+            }
+            return switch (entry.kind())
+            {
+                case LINK -> graphOperation("unlink", path, () -> graph.unlink(entry.node(), leaf(path)));
+                case NODE -> refuse(-Errno.EISDIR, "unlink", path, "is a node: use rmdir");
+                default -> 0;
+            };
         }
-        return switch (entry.kind())
+        catch (final Throwable t)
         {
-            case LINK -> graphOperation("unlink", path, () -> graph.unlink(entry.node(), leaf(path)));
-            case NODE -> refuse(-Errno.EISDIR, "unlink", path, "is a node: use rmdir");
-            default -> 0;
-        };
+            return failed("unlink", path, t);
+        }
     }
 
     @Override
     public int chmod(final String path, @mode_t final long mode)
     {
-        final Entry entry = Entry.resolve(graph, path);
-        if (entry == null)
+        try
         {
-            return -Errno.ENOENT;
+            final Entry entry = Entry.resolve(graph, path);
+            if (entry == null)
+            {
+                return -Errno.ENOENT;
+            }
+            ownership.chmod(entry.inode(), entry.kind(), (int)mode);
+            entry.node().touch();
+            return 0;
         }
-        ownership.chmod(entry.inode(), entry.kind(), (int)mode);
-        entry.node().touch();
-        return 0;
+        catch (final Throwable t)
+        {
+            return failed("chmod", path, t);
+        }
     }
 
     @Override
     public int chown(final String path, @uid_t final long uid, @gid_t final long gid)
     {
-        final Entry entry = Entry.resolve(graph, path);
-        if (entry == null)
+        try
         {
-            return -Errno.ENOENT;
+            final Entry entry = Entry.resolve(graph, path);
+            if (entry == null)
+            {
+                return -Errno.ENOENT;
+            }
+            ownership.chown(entry.inode(), entry.kind(), (int)uid, (int)gid);
+            entry.node().touch();
+            return 0;
         }
-        ownership.chown(entry.inode(), entry.kind(), (int)uid, (int)gid);
-        entry.node().touch();
-        return 0;
+        catch (final Throwable t)
+        {
+            return failed("chown", path, t);
+        }
     }
 
     /** Resolves a symlink target (absolute under the mount, or relative to the link) to a node. */
@@ -499,10 +724,27 @@ final class PipesFs extends FuseStubFS
             operation.run();
             return 0;
         }
-        catch (final GraphException ex)
+        catch (final Throwable t)
+        {
+            return failed(op, path, t);
+        }
+    }
+
+    /**
+     * The last word on any operation that threw: a graph refusal keeps its errno; running out of
+     * memory is ENOMEM; anything else is EIO, logged. The worker thread answers and lives on.
+     */
+    private static int failed(final String op, final String path, final Throwable t)
+    {
+        if (t instanceof GraphException ex)
         {
             return refuse(-ex.errno(), op, path, ex.getMessage());
         }
+        if (t instanceof OutOfMemoryError)
+        {
+            return refuse(-Errno.ENOMEM, op, path, "out of memory (" + t.getMessage() + ")");
+        }
+        return refuse(-Errno.EIO, op, path, "unexpected " + t);
     }
 
     static int refuse(final int errno, final String op, final String path, final String why)

@@ -46,8 +46,9 @@ final class FuseMount implements AutoCloseable
         {
             if (!server.isAlive() || System.currentTimeMillis() > deadline)
             {
+                final String output = Files.readString(log);
                 mount.close();
-                throw new AssertionError("server did not mount: " + Files.readString(log));
+                throw new AssertionError("server did not mount: " + output);
             }
             Thread.sleep(20);
         }

@@ -61,7 +61,8 @@ final class Shell
             ProcessHandle.current().info().command().orElse("java"),
             "--add-opens", "java.base/jdk.internal.misc=ALL-UNNAMED",
             "--add-opens", "java.base/java.nio=ALL-UNNAMED",
-            "-Xmx512m",
+            // the launcher's heap policy (G1, small floor, bounded free share), with a smaller ceiling
+            "-XX:+UseG1GC", "-Xms64m", "-Xmx512m", "-XX:MinHeapFreeRatio=10", "-XX:MaxHeapFreeRatio=30",
             "-cp", System.getProperty("java.class.path"),
             PipesFsCommand.class.getName()));
         command.addAll(List.of(args));
