@@ -117,7 +117,7 @@ class AbuseTest
                     rssEmpty = rssKb(mount.server.pid());
                 }
                 System.out.println("abuse: server RSS " + rssBefore + " kB at mount, " + rssAfter
-                    + " kB after 20,000 operations, " + rssEmpty + " kB with every node removed");
+                    + " kB after " + OPERATIONS + " operations, " + rssEmpty + " kB with every node removed");
                 assertThat(rssEmpty).as("memory comes back once the nodes go").isLessThanOrEqualTo(rssBefore * 3 / 2);
                 assertThat(Shell.run(30, "head -c 10000 " + p + "/all | wc -c").out().trim()).isEqualTo("10000");
             }
