@@ -28,7 +28,7 @@ show "cat $MNT/ip/tcp/http/.stats"
 show "./pipesfs umount $MNT"
 grep -qs " $MNT fuse" /proc/mounts && { echo "demo: $MNT still mounted" >&2; exit 1; }
 
-printf '\n\033[1m== SPEC §6: the canonical scripts, as written, from examples/scripts ==\033[0m\n'
+printf '\n\033[1m== the canonical scripts, as written, from examples/scripts ==\033[0m\n'
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/pipesfs-demo-work.XXXXXX")"
 trap 'cleanup; rm -rf "$WORK"' EXIT
 show "./pipesfs synth --count 5000 $WORK/capture.pcap"               # a capture to replay

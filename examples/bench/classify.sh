@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Classification benchmark (issue 5), in one run: pipesfs replays a large synthetic capture at
-# speed=max into the default tree (SPEC §1; lossy, no reader, so nothing waits) and classifies
+# Classification benchmark, in one run: pipesfs replays a large synthetic capture at
+# speed=max into the default tree ( lossy, no reader, so nothing waits) and classifies
 # every frame into all 13 nodes and their classes in one pass. tcpdump -r reads the same file
 # once per equivalent BPF filter, -w /dev/null. Prints medians over RUNS (default 3) and the ratios.
 set -euo pipefail

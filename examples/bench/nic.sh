@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# NIC generator benchmarks (issue 4), in one run on one machine:
+# NIC generator benchmarks, in one run on one machine:
 #   1. pcap replay at speed=max of a >= 1 GiB synthetic capture, next to tcpdump -r FILE -w /dev/null:
 #      a) into the DBuf alone (lossy, no reader): the generator's own rate;
 #      b) through the mount to a reader (lossless, cat all.pcap > /dev/null): end to end.
@@ -127,7 +127,7 @@ echo "| pipesfs replay into the DBuf (speed=max, no reader) | $(fmt "$D") | $(pr
 echo "| pipesfs replay to cat all.pcap > /dev/null | $(fmt "$C") | $(printf '%.2f' "$(echo "${C%%|*} / ${T%%|*}" | bc -l)")× |"
 fi
 echo
-echo "live capture on a veth pair, tcpreplay --topspeed of 2 × $LIVE_PACKETS frames per capture session at a median $(summary < "$OUT/rates" | cut -d'|' -f1) pps, median of $RUNS sessions."
+echo "live capture on a veth pair, tcpreplay --topspeed of 2 × $LIVE_PACKETS frames per capture run at a median $(summary < "$OUT/rates" | cut -d'|' -f1) pps, median of $RUNS runs."
 echo "The first burst finds the capturer cold, the second warm. CPU counts every thread of the capturing processes"
 echo "(for pipesfs: the server, JIT compiler threads included, and cat) over each burst and the half second after it."
 echo

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Reply strategies for a read of scattered elements, in C (replyfs.c; issue 8): the FUSE cost
+# Reply strategies for a read of scattered elements, in C (replyfs.c): the FUSE cost
 # alone, copying the elements into one buffer (PipesFS's way), and one iovec per element, with
 # elements packed back to back and answered in place, with a 64 MiB and an 8 MiB ring, for 1 and 4 readers of 1 GB each. Prints medians of RUNS (5).
 set -euo pipefail

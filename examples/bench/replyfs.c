@@ -1,12 +1,12 @@
-/* How a FUSE server can answer a 1 MiB read of elements scattered in a shared ring (issue 8),
+/* How a FUSE server can answer a 1 MiB read of elements scattered in a shared ring,
  * without the rest of PipesFS: /big, of NULLFS_SIZE bytes, is read as 1500-byte elements laid
  * out every 1536 bytes in a ring of RING_MB MiB (64 by default, as PipesFS's DBuf), each read
  * continuing where its offset points. REPLY chooses the answer:
  *   none  - a static buffer, as the null filesystem (the FUSE cost alone);
  *   copy  - memcpy each element into one buffer, then reply (what PipesFS does, in C);
  *   iov   - fuse_reply_iov with one iovec per element (the kernel copies from the ring);
- *   packed - elements back to back in the ring, one reply straight from it (PipesFS since
- *            session 5: frames without inline headers, answered with one writev).
+ *   packed - elements back to back in the ring, one reply straight from it (what PipesFS
+ *            does: frames without inline headers, answered with one writev).
  * Requests are 1 MiB (large_reads.h). Build: gcc -O2 replyfs.c $(pkg-config fuse --cflags --libs) */
 #define FUSE_USE_VERSION 26
 #include "large_reads.h"

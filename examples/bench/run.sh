@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# End-to-end benchmarks (issue 8), every comparison in one invocation on one machine. Builds what
+# End-to-end benchmarks, every comparison in one invocation on one machine. Builds what
 # it needs (the captures it replays, the C null filesystem), runs each measurement RUNS times
 # (default 5) and prints Markdown tables of medians with min and max, each as a ratio to its
 # baseline. Run as root from the repository: bash examples/bench/run.sh

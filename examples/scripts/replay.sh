@@ -1,5 +1,5 @@
 #!/bin/sh
-# SPEC §6, first canonical script: replay a capture; save the HTTP Host lines and the DNS packets.
+# The first canonical script: replay a capture; save the HTTP Host lines and the DNS packets.
 # Usage: replay.sh CAPTURE [MOUNTPOINT]   (MOUNTPOINT defaults to /pipes)
 # Mounts PipesFS paused on MOUNTPOINT unless something is mounted there already (then that
 # mount must be paused, with CAPTURE as its source). Writes hosts.txt and dns.txt to the

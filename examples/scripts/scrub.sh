@@ -1,5 +1,5 @@
 #!/bin/sh
-# SPEC §6, second canonical script: scrub HTTP requests through a user-space stage.
+# The second canonical script: scrub HTTP requests through a user-space stage.
 # Usage: scrub.sh [MOUNTPOINT]   (a running PipesFS mount; defaults to /pipes)
 # grep's output lines are written into the user node httpclean, one element per line; the
 # get class moved under it keeps only request lines that start with GET. Prints the GET

@@ -1,5 +1,5 @@
 #!/bin/sh
-# SPEC §6, third canonical script: splice two ports into one stream and decode it with tcpdump.
+# The third canonical script: splice two ports into one stream and decode it with tcpdump.
 # Usage: splice.sh [MOUNTPOINT]   (a running PipesFS mount; defaults to /pipes)
 # Only index entries move: web/all.pcap is the union of port 80 and port 443, in capture order.
 set -e

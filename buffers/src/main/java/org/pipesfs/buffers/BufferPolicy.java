@@ -1,7 +1,7 @@
 package org.pipesfs.buffers;
 
 /**
- * What a producer does when a reader has not yet released the space it needs (SPEC §3, loss
+ * What a producer does when a reader has not yet released the space it needs (the loss
  * policy). {@link #LOSSLESS} waits for the slowest open reader, like a Unix pipe;
  * {@link #LOSSY} never waits and lets readers that fall a whole ring behind be lapped.
  */

@@ -69,7 +69,7 @@ public final class DataBuffer implements AutoCloseable
      * Frame-ring bytes a record takes at least; one header slot serves this many bytes, so the
      * header ring is as large as the frame ring. With 64, every frame under 64 bytes (a TCP
      * ACK of 54, an ARP of 42) left a gap that split the run a gathered read hands the kernel,
-     * and live traffic was copied into scratch memory after all (issue 8); frames under 32
+     * and live traffic was copied into scratch memory after all; frames under 32
      * bytes hardly exist.
      */
     public static final int MIN_RECORD_SPACE = 32;
@@ -208,7 +208,7 @@ public final class DataBuffer implements AutoCloseable
     /**
      * Shows {@code advice} the frame and header rings of this mount's buffers (this one and its
      * companion, if made). With every reply pointing into the frame ring, the kernel pins its
-     * pages for each read, and walking 4 KiB pages was a seventh of a 4-reader stream (issue 8).
+     * pages for each read, and walking 4 KiB pages was a seventh of a 4-reader stream.
      */
     public void adviseMemory(final MemoryAdvice advice)
     {
@@ -248,7 +248,7 @@ public final class DataBuffer implements AutoCloseable
      * (clamped to 1 MiB..capacity), starting a new lap there as they do at the end of the ring.
      * A ring that small stays in the CPU cache between the producer's write and the readers'
      * copies: four readers of 1500-byte frames went from 5.85 to 6.6 GB/s with 16 MiB of a
-     * 64 MiB ring (issue 8). Lapping readers reach the same records either way; what shrinks is
+     * 64 MiB ring. Lapping readers reach the same records either way; what shrinks is
      * how far the producer may run ahead and how long something other than a reader (a held
      * TCP segment) may pin a record, so callers widen it back to {@link #capacity()} for that.
      * Lossy buffers ignore it: there the ring is how far a reader may fall behind.
@@ -310,7 +310,7 @@ public final class DataBuffer implements AutoCloseable
      * From now on appends do not wake readers one by one: the producer promises to call
      * {@link #publish()} after each batch and before it waits. A wake-up per frame (a volatile
      * store, a read of the sleepers and often a monitor and {@code notifyAll}) was two thirds of
-     * the producer's time in a stream it could not keep up with (issue 8). Call before any ring
+     * the producer's time in a stream it could not keep up with. Call before any ring
      * is made.
      */
     public void batchWakeups()
@@ -377,7 +377,7 @@ public final class DataBuffer implements AutoCloseable
      * (up to {@code batch} entries, at most a quarter of the ring), running {@code meanwhile}
      * between checks. Waking once per batch rather than per freed entry is what a pipe
      * writer does too; polling with short sleeps instead ran the producer in bursts of one
-     * reader's read (issue 8).
+     * reader's read.
      *
      * @return the least room of any ring, or 0 once this buffer is closed.
      */

@@ -9,7 +9,7 @@ import java.nio.ByteBuffer;
  * A reply assembled for one gathering write ({@code writev(2)}): native segments that point
  * either straight into a {@link DataBuffer} (runs of elements that lie back to back there) or
  * into this list's own scratch memory (short runs, copied, because the kernel pins the pages of
- * every segment separately and a segment per small element costs more than a copy; issue 8).
+ * every segment separately and a segment per small element costs more than a copy).
  *
  * <pre>
  * The segment array, one struct iovec per segment (LP64):

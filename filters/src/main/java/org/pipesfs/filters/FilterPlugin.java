@@ -3,7 +3,7 @@ package org.pipesfs.filters;
 /**
  * Adds filters from outside: a jar on the classpath that lists an implementation in
  * {@code META-INF/services/org.pipesfs.filters.FilterPlugin} makes its names usable as
- * directory names (SPEC §2). Built-in names win; plugins are asked in classpath order.
+ * directory names. Built-in names win; plugins are asked in classpath order.
  */
 public interface FilterPlugin
 {

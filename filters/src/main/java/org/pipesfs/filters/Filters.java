@@ -10,7 +10,7 @@ import org.pipesfs.filters.expr.Matcher;
 import java.util.Set;
 
 /**
- * The filter catalogue of SPEC §2, keyed by directory name. {@link #parse} returns the filter a
+ * The filter catalogue, keyed by directory name. {@link #parse} returns the filter a
  * name stands for, null for a user node, or throws {@link FilterSpecException} for a known
  * kind with an impossible value ({@code port=99999}, {@code expr=tcp port}).
  */

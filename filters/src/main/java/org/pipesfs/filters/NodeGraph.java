@@ -31,7 +31,7 @@ public final class NodeGraph implements FrameSink
     public static final int DEFAULT_INDEX_ENTRIES = 1 << 14;
     /**
      * Data-buffer bytes a lossless mount cycles through while no transform can hold records:
-     * measured best of 4, 8, 16, 32 and 64 MiB for four readers here (issue 8).
+     * measured best of 4, 8, 16, 32 and 64 MiB for four readers here.
      */
     static final int CACHE_WINDOW = 16 << 20;
     /** Largest lossy ring {@link #indexEntriesFor} picks: 8 MiB of index per node. */
@@ -92,7 +92,7 @@ public final class NodeGraph implements FrameSink
     /**
      * Ring entries per node for a mount. A lossless producer waits for its slowest reader, so a
      * small ring only makes it run in batches. A lossy reader should be lapped only when it falls
-     * a whole DBuf behind (SPEC), but a 16384-entry ring laps after 20 ms of 137-byte frames at
+     * a whole DBuf behind, but a 16384-entry ring laps after 20 ms of 137-byte frames at
      * 850 kpps (2 MiB of a 64 MiB DBuf): under load, a reader that misses one scheduler slice
      * lost frames the DBuf still held. Lossy rings therefore grow with the DBuf, up to 8 MiB.
      */
@@ -182,7 +182,7 @@ public final class NodeGraph implements FrameSink
         return inlet;
     }
 
-    /** Adds SPEC §1's default tree: ip/{tcp/http,udp/dns,icmp}, ip6/{tcp/http,udp/dns,icmp6}, arp. */
+    /** Adds the default tree: ip/{tcp/http,udp/dns,icmp}, ip6/{tcp/http,udp/dns,icmp6}, arp. */
     public NodeGraph withDefaultTree()
     {
         for (final String[] path : DEFAULT_TREE)
@@ -680,7 +680,7 @@ public final class NodeGraph implements FrameSink
     }
 
     /**
-     * Ends the streams nothing feeds any more and restarts those fed again (SPEC §3). Runs on the
+     * Ends the streams nothing feeds any more and restarts those fed again. Runs on the
      * producer after writers are released, and on the opening thread when a writer opens, so
      * a reader that opens next already sees the new run. The root
      * while its source runs, a filter while its parent lives, any node while it has a writer or

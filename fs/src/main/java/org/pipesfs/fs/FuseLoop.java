@@ -15,7 +15,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * started. jffi attaches a foreign thread to the JVM for each callback and detaches it after,
  * for its first thousand calls; on libfuse's own workers every {@code read} so paid for a new
  * {@code java.lang.Thread}, a fresh TLAB and a detach. A 3 GB stream started 28k threads and
- * ran a young GC every 40 ms (issue 8). A thread started in Java stays attached for life.
+ * ran a young GC every 40 ms. A thread started in Java stays attached for life.
  *
  * <p>The policy is libfuse's: a worker that takes a request while no other worker is idle
  * starts one more, since a blocked read holds its worker; a worker that finds more than

@@ -11,7 +11,7 @@ import java.nio.ByteBuffer;
 /**
  * A {@code read} reply that a {@link FuseLoop} worker writes to the FUSE device itself, with one
  * {@code writev(2)} whose segments point into the data buffer, so the kernel copies the bytes
- * straight into the reader's pages and Java copies none (issue 8). libfuse still processes the
+ * straight into the reader's pages and Java copies none. libfuse still processes the
  * request and answers it afterwards; the kernel refuses that second answer with ENOENT, which
  * libfuse takes silently, as for an interrupted request, and the kernel never reuses a request id.
  * The reply starts with a {@link FuseHeaders} {@code fuse_out_header} carrying the request's id.

@@ -34,7 +34,7 @@ import java.util.function.BooleanSupplier;
  * Gets the per-frame and per-read code compiled before the mount's own traffic needs it.
  * HotSpot interprets a method until it has run thousands of times, then compiles it twice, on
  * the same two cores that carry the stream: in a 1 GB four-reader stream the compiler threads
- * took 15 % of all CPU and the stream ran a quarter slower than in a 4 GB one (issue 8). While
+ * took 15 % of all CPU and the stream ran a quarter slower than in a 4 GB one. While
  * a new mount waits for its readers or its start, one daemon thread produces traffic into a
  * private graph of the mount's policy and shape, a second one reads it the way FUSE workers
  * do (one gathered or copied read per view, sleeping on the ring's doorbell when all are

@@ -7,7 +7,7 @@ import org.pipesfs.buffers.DataBuffer;
  * Backs the data buffers with 2 MiB pages. Every reply points into the frame ring
  * ({@link GatheredReply}), so the kernel pins the ring's pages for each read; with 4 KiB pages
  * that walk was a seventh of all CPU in a 4-reader stream, and with huge pages four readers
- * went from 2.1 to 2.8 GB/s here (issue 8). The memory is already touched, so besides marking
+ * went from 2.1 to 2.8 GB/s here. The memory is already touched, so besides marking
  * it, the pages are collapsed at once (MADV_COLLAPSE, Linux 6.1); where the kernel refuses,
  * khugepaged may still do it later, and nothing else changes.
  */

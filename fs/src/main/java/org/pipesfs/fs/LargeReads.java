@@ -12,7 +12,7 @@ import java.nio.ByteOrder;
  * 128 KiB. The kernel splits a read into requests of at most {@code max_pages} pages, 32 unless
  * the filesystem's INIT reply sets {@code FUSE_MAX_PAGES} (protocol 7.28). libfuse 2 speaks
  * 7.19, so its reply never does. Each request costs a round trip through two wake-ups and
- * two context switches; on a stream they are the FUSE cost that a larger read divides (issue 8).
+ * two context switches; on a stream they are the FUSE cost that a larger read divides.
  *
  * <p>{@link FuseLoop} hands the INIT request here. libfuse still processes it, so its session
  * state (protocol, capabilities, {@code init} callback) is what it always is, but it answers

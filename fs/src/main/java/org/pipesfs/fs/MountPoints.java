@@ -12,7 +12,7 @@ import java.util.Arrays;
  * Reads {@code /proc/self/mountinfo}: is a directory currently a FUSE mount point? The table is
  * scanned as bytes in a reused buffer, not split into strings: the unmount watcher asks ten
  * times a second for the life of the mount, and the line-splitting version cost 1 % of a core,
- * interpreted, plus C2 compiles of {@code readLine} in the middle of live bursts (issue 8).
+ * interpreted, plus C2 compiles of {@code readLine} in the middle of live bursts.
  *
  * <p>An instance belongs to one thread; the static methods make their own.
  */

@@ -7,7 +7,7 @@ import jnr.ffi.LibraryLoader;
  * in this namespace to poll(2) as POLLPRI (proc(5), Linux 2.6.15), and each poll that reports
  * it also re-arms it. So the unmount watcher reads the table once per change instead of ten
  * times a second: reading it cost 4 ms of CPU a second, and compiling that code 3.6 more,
- * over half of an idle mount's CPU (issue 8).
+ * over half of an idle mount's CPU.
  *
  * <p>Belongs to one thread. If the file cannot be opened, {@link #await} just sleeps, and the
  * caller reads the table as often as it did before.

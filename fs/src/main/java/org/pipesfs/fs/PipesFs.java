@@ -23,7 +23,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 
 /**
- * The FUSE mapping of SPEC §1–§3 onto the node graph: each node is a directory holding
+ * The FUSE mapping of the node graph: each node is a directory holding
  * {@code all}, {@code all.pcap} and {@code .stats} (and {@code .ctl} at the root); links are
  * symlinks. Each operation is short and each errno deliberate; a refused operation logs one
  * line saying why. Operations run on {@link FuseLoop}'s worker threads; a blocked read holds
@@ -50,7 +50,7 @@ final class PipesFs extends FuseStubFS
     /**
      * {@code read} as libfuse calls it, every argument a native word. jnr-fuse's own binding
      * makes a path {@code String}, a {@code FuseFileInfo} struct and a {@code Pointer} on every
-     * call; on the data path that allocation showed up first in the profile (issue 8).
+     * call; on the data path that allocation showed up first in the profile.
      */
     public interface RawRead
     {

@@ -3,7 +3,7 @@ package org.pipesfs.fs;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
-/** The {@code pipesfs} command line (SPEC §5): {@code mount}, {@code umount}, help, version. */
+/** The {@code pipesfs} command line: {@code mount}, {@code umount}, help, version. */
 @Command(
     name = "pipesfs",
     mixinStandardHelpOptions = true,

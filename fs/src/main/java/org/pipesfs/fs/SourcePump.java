@@ -17,7 +17,7 @@ import java.util.Locale;
  * <p>Under the lossless policy it produces only while some reader is open, as a FIFO writer
  * waits for a reader: frames nobody reads would be lost. When the first reader opens it waits
  * until no new reader has opened for {@link #SETTLE_NS} (at most {@link #MAX_SETTLE_NS} in all),
- * so readers a script starts together (SPEC §6: {@code cat ... & tcpdump ... & echo start > .ctl})
+ * so readers a script starts together ({@code cat ... & tcpdump ... & echo start > .ctl})
  * all see the first frame, and readers that keep coming and going cannot starve the stream.
  */
 final class SourcePump implements AutoCloseable
@@ -30,8 +30,8 @@ final class SourcePump implements AutoCloseable
     private static final long WAIT_NS = 10_000_000L;
     /**
      * tcpdump opens its file 26 ms after it starts here, 55 ms beside two busy loops; with
-     * 150 ms, the SPEC §6 replay script's tcpdump once opened after the replay of http.pcap
-     * had ended, in one of six full test runs of session 5, and read nothing.
+     * 150 ms, the canonical replay script's tcpdump has been seen to open after the replay of
+     * http.pcap had ended, and read nothing.
      */
     static final long SETTLE_NS = 300_000_000L;
     /** The settle window never lasts longer than this, however often readers keep opening. */

@@ -10,7 +10,7 @@ import org.pipesfs.nic.pcap.PcapStreamParser;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * One open() of {@code all} or {@code all.pcap} for writing (SPEC §3). On {@code all} each
+ * One open() of {@code all} or {@code all.pcap} for writing. On {@code all} each
  * {@code write()} is one element (link type USER0: all payload); on {@code all.pcap} the writes
  * form a pcap stream and each record becomes one element. Elements go to the producer through
  * the graph's {@link WriteInlet}; when it is full the write waits in short slices, as a pipe

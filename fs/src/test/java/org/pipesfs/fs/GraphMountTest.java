@@ -8,7 +8,7 @@ import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** The node graph through a real mount: default tree, canonical scripts (SPEC §6), shell errors. */
+/** The node graph through a real mount: default tree, canonical scripts, shell errors. */
 class GraphMountTest
 {
     static final Path HTTP = ReplayMountTest.CAPTURES.resolve("http.pcap");

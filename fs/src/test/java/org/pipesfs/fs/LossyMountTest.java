@@ -12,7 +12,7 @@ import java.nio.file.Path;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * SPEC §3, lossy policy: a reader that falls a whole buffer behind is lapped, skips ahead and
+ * The lossy policy: a reader that falls a whole buffer behind is lapped, skips ahead and
  * has the loss counted, and never reads torn or overwritten bytes. Here through the mount,
  * where reads of {@code all} are answered from the data buffer itself while pinned.
  */

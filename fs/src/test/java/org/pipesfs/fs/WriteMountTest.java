@@ -10,8 +10,8 @@ import java.util.concurrent.TimeUnit;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Writes to {@code all} and {@code all.pcap} through a real mount (SPEC §3), and the scrub
- * script of SPEC §6 run from {@code examples/scripts} as written.
+ * Writes to {@code all} and {@code all.pcap} through a real mount, and the scrub
+ * canonical script run from {@code examples/scripts} as written.
  */
 class WriteMountTest
 {

@@ -7,7 +7,7 @@ import org.pipesfs.nic.pcap.ReplaySpec;
 import org.pipesfs.nic.synthetic.SyntheticSource;
 import org.pipesfs.nic.synthetic.SyntheticSpec;
 
-/** Opens the NIC generator a {@code --source} spec names (SPEC §4). */
+/** Opens the NIC generator a {@code --source} spec names. */
 public final class Sources
 {
     public static final String USAGE =

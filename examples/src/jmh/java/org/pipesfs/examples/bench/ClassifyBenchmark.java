@@ -21,7 +21,7 @@ import org.pipesfs.nic.synthetic.SyntheticGenerator;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Classification of synthetic traffic through SPEC §1's default tree on one core: each
+ * Classification of synthetic traffic through the default tree on one core: each
  * operation offers one frame already in the DBuf to the graph, which decodes it once and runs
  * every node's filter (root, ip/ip6, tcp/udp/icmp, http and its classes, dns and its classes,
  * arp). With {@code readers=none} nodes only count what they keep (entries are demand-driven);

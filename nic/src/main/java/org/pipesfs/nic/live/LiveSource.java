@@ -7,7 +7,7 @@ import org.pipesfs.nic.FrameSource;
 import org.pipesfs.nic.pcap.PcapFormat;
 
 /**
- * {@code live:IFACE} (SPEC §4): frames from a real interface through an AF_PACKET socket,
+ * {@code live:IFACE}: frames from a real interface through an AF_PACKET socket,
  * read in place from the socket's mapped receive ring and copied once, into a claimed DBuf
  * slot, so no Java array is ever on the path. Each frame keeps the kernel's receive
  * timestamp. Lossy by default, like a NIC: a producer that falls behind leaves blocks with
@@ -23,7 +23,7 @@ public final class LiveSource implements FrameSource
      * a poll normally ends at the end of a block, readers wake once per block, and a 1 MiB read
      * takes most of it. Waking them every 256 frames instead cost 0.24-0.25 µs of CPU per
      * captured frame against 0.19-0.20, server and cat together, at 1 Mpps of 137-byte frames
-     * (issue 8, side by side).
+     * (side by side).
      */
     private static final int MAX_BATCH = 16_384;
 
@@ -97,8 +97,8 @@ public final class LiveSource implements FrameSource
      * allowed (CAP_SYS_NICE; a capture needs root or CAP_NET_RAW anyway). On two cores, a cold
      * burst finds it sharing a core with the JIT compiler and the FUSE workers while the
      * sender holds the other: at nice 0 it waited for a CPU for 107–658 ms of a 1.3 s burst
-     * (median 298, 75 sessions), and the session that waited longest overflowed the ring; at
-     * -10, 104–365 ms (median 214), no loss in 75 sessions alternated with them (issue 8). Its
+     * (median 298, 75 captures), and the capture that waited longest overflowed the ring; at
+     * -10, 104–365 ms (median 214), no loss in 75 captures alternated with them. Its
      * CPU is bounded by the line rate, so it cannot starve the rest for long.
      */
     private void favourCallingThread()

@@ -7,7 +7,7 @@ import org.agrona.UnsafeApi;
  * (ETH_P_ALL) as tcpdump does, through a TPACKET_V3 receive ring mapped into our memory
  * (PACKET_MMAP). The kernel fills whole blocks of frames; we read each frame in place and
  * hand the block back, with no system call per frame. One {@code recv(2)} per frame cost
- * 2.4 µs of CPU per frame and lost a quarter of a 735 kpps burst (issue 8).
+ * 2.4 µs of CPU per frame and lost a quarter of a 735 kpps burst.
  *
  * <pre>
  * The ring: BLOCKS blocks of BLOCK_SIZE bytes, owned by the kernel until it sets TP_STATUS_USER.

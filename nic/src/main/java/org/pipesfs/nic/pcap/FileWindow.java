@@ -21,7 +21,7 @@ import java.nio.file.StandardOpenOption;
  * Copying a gigabyte out of a fresh mapping cost 0.45 s on this project's EPYC guest, with
  * {@code MAP_POPULATE} too, so not for the faults; reading it block by block and copying from
  * there 0.12 s. A small file mapped and replayed seven times copies as fast as it reads
- * (issue 8).
+ *.
  *
  * <p>If a mapped file shrinks, an access past its new end raises an {@link InternalError}
  * (SIGBUS); if a read file shrinks, a read comes back short and raises a

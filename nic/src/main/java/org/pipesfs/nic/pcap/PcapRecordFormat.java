@@ -9,7 +9,7 @@ import java.nio.ByteOrder;
 
 /**
  * Renders an element as one pcap record: a 16-byte record header built from the DBuf record
- * header, then the whole original frame whatever the node's view (SPEC §2: all.pcap always
+ * header, then the whole original frame whatever the node's view (all.pcap always
  * carries whole frames). One instance per reader: it keeps a 16-byte scratch header so that a
  * record split across reads renders consistently.
  */

@@ -7,7 +7,7 @@ import org.pipesfs.nic.FrameSource;
 import java.nio.channels.FileChannel;
 
 /**
- * Replays a pcap or pcapng capture (SPEC §4): each record is copied once, from the file
+ * Replays a pcap or pcapng capture: each record is copied once, from the file
  * window into its DBuf slot, with its own timestamp and link type. {@code speed=Nx} paces
  * records by their capture timestamps; {@code loop=N} replays the file N times. A file cut
  * off mid-record replays its whole records and then reports the truncation as its

@@ -3,7 +3,7 @@ package org.pipesfs.nic.pcap;
 import java.nio.file.Path;
 
 /**
- * The parsed {@code pcap:FILE[:speed=max|1x|Nx][:loop=N]} source spec (SPEC §4). A speed of
+ * The parsed {@code pcap:FILE[:speed=max|1x|Nx][:loop=N]} source spec. A speed of
  * 0 means as fast as readers allow; {@code loop=N} plays the file N times, 0 forever. Options
  * are taken from the end, so FILE may itself contain colons.
  */

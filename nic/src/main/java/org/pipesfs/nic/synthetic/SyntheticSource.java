@@ -7,7 +7,7 @@ import org.pipesfs.nic.FrameSource;
 import org.pipesfs.nic.pcap.PcapFormat;
 
 /**
- * The default NIC generator (SPEC §4): frames from a {@link SyntheticGenerator}, written
+ * The default NIC generator: frames from a {@link SyntheticGenerator}, written
  * straight into claimed DBuf slots, optionally paced to {@code rate} frames per second and
  * ending after {@code count} frames. Timestamps are the wall clock at generation; the frame
  * bytes depend on the seed alone.

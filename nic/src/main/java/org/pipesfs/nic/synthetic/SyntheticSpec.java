@@ -1,7 +1,7 @@
 package org.pipesfs.nic.synthetic;
 
 /**
- * The parsed {@code synthetic[:count=N][:rate=PPS][:seed=S]} source spec (SPEC §4).
+ * The parsed {@code synthetic[:count=N][:rate=PPS][:seed=S]} source spec.
  * A count of 0 means unbounded; a rate of 0 means as fast as readers allow.
  */
 public record SyntheticSpec(long count, long rate, long seed)
