@@ -39,7 +39,7 @@ class FilterFuzzTest
     static List<byte[]> seeds() throws Exception
     {
         final List<byte[]> frames = new ArrayList<>();
-        final Path captures = Path.of("../../shared/captures");
+        final Path captures = Captures.DIR;
         for (final String name : new String[] {"http.pcap", "dns_icmp.pcap", "test_ethernet.pcap", "be.pcap", "truncated_dns.pcap"})
         {
             final ByteBuffer file = ByteBuffer.wrap(Files.readAllBytes(captures.resolve(name)));

@@ -1,9 +1,6 @@
 package org.pipesfs.fs;
 
-import org.agrona.concurrent.UnsafeBuffer;
-import org.pipesfs.nic.pcap.PcapFileWriter;
-import org.pipesfs.nic.pcap.PcapFormat;
-import org.pipesfs.nic.synthetic.SyntheticGenerator;
+import org.pipesfs.nic.synthetic.SyntheticCapture;
 import org.pipesfs.nic.synthetic.TrafficMix;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -13,15 +10,12 @@ import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
 /**
- * {@code pipesfs synth FILE}: writes the synthetic source's traffic to a pcap file, for
- * replay tests and benchmarks. Timestamps advance 10 µs per frame from a fixed epoch, so the
- * whole file, not only its frames, is determined by the seed.
+ * {@code pipesfs synth FILE}: writes the synthetic source's traffic to a pcap file
+ * ({@link SyntheticCapture}), for replay tests and benchmarks.
  */
 @Command(name = "synth", mixinStandardHelpOptions = true, description = "Write synthetic traffic to a pcap file.")
 final class SynthCommand implements Callable<Integer>
 {
-    private static final long EPOCH_NS = 1_767_225_600_000_000_000L; // 2026-01-01T00:00:00Z
-
     @Option(names = "--count", paramLabel = "N", description = "frames to write (default 100000)")
     long count = 100_000;
 
@@ -47,26 +41,17 @@ final class SynthCommand implements Callable<Integer>
             System.err.println("pipesfs: unknown --mix '" + mix + "': use default or web");
             return 2;
         }
-        final SyntheticGenerator generator = new SyntheticGenerator(seed, trafficMix);
-        final UnsafeBuffer frame = new UnsafeBuffer(new byte[SyntheticGenerator.MAX_FRAME]);
-        long bytes = PcapFormat.GLOBAL_HEADER_LENGTH;
-        long written = 0;
-        try (PcapFileWriter writer = new PcapFileWriter(file, PcapFormat.LINKTYPE_ETHERNET))
+        final SyntheticCapture.Written written;
+        try
         {
-            while ((size != null || written < count) && bytes < limit)
-            {
-                final int length = generator.next(frame, 0);
-                writer.write(frame, 0, length, EPOCH_NS + written * 10_000L);
-                bytes += PcapFormat.RECORD_HEADER_LENGTH + length;
-                written++;
-            }
+            written = SyntheticCapture.write(file, seed, trafficMix, size == null ? count : Long.MAX_VALUE, limit);
         }
         catch (final java.io.IOException ex)
         {
             System.err.println("pipesfs: cannot write " + file + ": " + ex);
             return 1;
         }
-        System.err.println("pipesfs: wrote " + written + " frames, " + bytes + " bytes to " + file);
+        System.err.println("pipesfs: wrote " + written.frames() + " frames, " + written.bytes() + " bytes to " + file);
         return 0;
     }
 

@@ -5,7 +5,8 @@ import org.junit.jupiter.api.Test;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Every errno the filesystem issue lists, each from the real system call through the mount.
+ * Every errno a user can meet, each from the real system call through the mount: structure
+ * operations, seeking a pipe (ESPIPE) and a non-blocking read of an empty stream (EAGAIN).
  * Some are the kernel's answer before PipesFS is asked (EBUSY for the mount point, EXDEV for a
  * rename across mounts); the user sees them all the same.
  */
@@ -72,6 +73,20 @@ class ErrnoTest
                 "symlink existing EEXIST",
                 "unlink missing link ENOENT") + "\n");
             assertThat(Shell.run(10, "ls " + m).out()).as("the mount is still usable").contains("ip");
+        }
+    }
+
+    @Test
+    void seekingGivesEspipeAndAnEmptyNonBlockingStreamGivesEagain() throws Exception
+    {
+        try (FuseMount mount = FuseMount.start("--paused"))
+        {
+            final Shell.Result result = Shell.run(10, "python3 -c \"import os, errno\n"
+                + "fd = os.open('" + mount.path("all") + "', os.O_RDONLY | os.O_NONBLOCK)\n"
+                + "try:\n    os.lseek(fd, 10, os.SEEK_SET)\nexcept OSError as e:\n    print(errno.errorcode[e.errno])\n"
+                + "try:\n    os.read(fd, 4096)\nexcept OSError as e:\n    print(errno.errorcode[e.errno])\n"
+                + "os.close(fd)\"");
+            assertThat(result.out()).as(result.err()).isEqualTo("ESPIPE\nEAGAIN\n");
         }
     }
 }

@@ -1,5 +1,7 @@
 package org.pipesfs.fs;
 
+import org.pipesfs.filters.Captures;
+
 import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -56,7 +58,7 @@ class ExprAgreesWithTcpdumpTest
         for (final String name : List.of("http.pcap", "dns_icmp.pcap", "test_ethernet.pcap", "be.pcap",
             "truncated_dns.pcap", "le-test001.pcapng", "be-test010.pcapng"))
         {
-            originals.add(ReplayMountTest.CAPTURES.resolve(name));
+            originals.add(Captures.of(name));
         }
         originals.add(synthetic);
         for (final Path original : originals)

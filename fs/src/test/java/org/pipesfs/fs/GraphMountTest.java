@@ -1,5 +1,7 @@
 package org.pipesfs.fs;
 
+import org.pipesfs.filters.Captures;
+
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Files;
@@ -11,7 +13,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 /** The node graph through a real mount: default tree, canonical scripts, shell errors. */
 class GraphMountTest
 {
-    static final Path HTTP = ReplayMountTest.CAPTURES.resolve("http.pcap");
+    private static final Path HTTP = Captures.of("http.pcap");
 
     @Test
     void defaultTreeIsThereAndBareHasOnlyTheRoot() throws Exception

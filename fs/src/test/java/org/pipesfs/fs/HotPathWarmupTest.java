@@ -1,5 +1,7 @@
 package org.pipesfs.fs;
 
+import org.pipesfs.filters.Captures;
+
 import org.junit.jupiter.api.Test;
 import org.pipesfs.buffers.BufferPolicy;
 
@@ -93,7 +95,7 @@ class HotPathWarmupTest
     @Test
     void mirrorsTheMountsSourceWithoutEnding()
     {
-        final Path capture = ReplayMountTest.CAPTURES.resolve("http.pcap");
+        final Path capture = Captures.of("http.pcap");
         final org.pipesfs.buffers.DataBuffer data = new org.pipesfs.buffers.DataBuffer(1 << 20, BufferPolicy.LOSSY);
         final AtomicInteger frames = new AtomicInteger();
         try (org.pipesfs.nic.FrameSource mirror = HotPathWarmup.mirrorOf("pcap:" + capture + ":speed=1x:loop=1"))

@@ -1,5 +1,7 @@
 package org.pipesfs.fs;
 
+import org.pipesfs.filters.Captures;
+
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -20,9 +22,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 /** Replays of the shared captures through a real mount, checked against tcpdump and tshark. */
 class ReplayMountTest
 {
-    static final Path CAPTURES = Path.of(System.getProperty("pipesfs.repo", "..")).resolve("../shared/captures")
-        .toAbsolutePath().normalize();
-
     /** Mounts paused, starts {@code cat all.pcap > out}, starts the source, waits for EOF. */
     static Path replay(final FuseMount mount, final Path out) throws Exception
     {
@@ -126,7 +125,7 @@ class ReplayMountTest
         "le-test001.pcapng", "be-test010.pcapng"})
     void replayMatchesTcpdumpInCountBytesAndDecodedOutput(final String name) throws Exception
     {
-        final Path capture = CAPTURES.resolve(name);
+        final Path capture = Captures.of(name);
         final Path out = Files.createTempFile("replay", ".pcap");
         try (FuseMount mount = FuseMount.start("--paused", "--source", "pcap:" + capture))
         {
@@ -151,7 +150,7 @@ class ReplayMountTest
     {
         final Path file = dir.resolve("http-" + linkType + ".pcap");
         final org.agrona.concurrent.UnsafeBuffer frame = new org.agrona.concurrent.UnsafeBuffer(new byte[70_000]);
-        try (org.pipesfs.nic.pcap.CaptureReader reader = org.pipesfs.nic.pcap.CaptureReader.open(CAPTURES.resolve("http.pcap"));
+        try (org.pipesfs.nic.pcap.CaptureReader reader = org.pipesfs.nic.pcap.CaptureReader.open(Captures.of("http.pcap"));
             org.pipesfs.nic.pcap.PcapFileWriter writer = new org.pipesfs.nic.pcap.PcapFileWriter(file, linkType))
         {
             while (reader.next())
@@ -205,7 +204,7 @@ class ReplayMountTest
     @Test
     void recordsCutShortWhenCapturedAreCountedAndReported() throws Exception
     {
-        final Path capture = CAPTURES.resolve("truncated_dns.pcap");
+        final Path capture = Captures.of("truncated_dns.pcap");
         final Path out = Files.createTempFile("replay", ".pcap");
         try (FuseMount mount = FuseMount.start("--paused", "--source", "pcap:" + capture))
         {
@@ -224,7 +223,7 @@ class ReplayMountTest
     void pcapngWithSeveralLinkTypesReplaysEveryRecordOfEveryInterface() throws Exception
     {
         // tcpdump stops at the second interface ("type 0 different from the first"); tshark reads all.
-        final Path capture = CAPTURES.resolve("le-test100.pcapng");
+        final Path capture = Captures.of("le-test100.pcapng");
         final Path out = Files.createTempFile("replay", ".pcap");
         try (FuseMount mount = FuseMount.start("--paused", "--source", "pcap:" + capture))
         {
@@ -245,7 +244,7 @@ class ReplayMountTest
     {
         final Path cut = Files.createTempFile("cut", ".pcap");
         final Path out = Files.createTempFile("replay", ".pcap");
-        final byte[] whole = Files.readAllBytes(CAPTURES.resolve("http.pcap"));
+        final byte[] whole = Files.readAllBytes(Captures.of("http.pcap"));
         Files.write(cut, java.util.Arrays.copyOf(whole, 10_000));
         try (FuseMount mount = FuseMount.start("--paused", "--source", "pcap:" + cut))
         {
@@ -266,7 +265,7 @@ class ReplayMountTest
     @Test
     void loopReplaysTheFileNTimesAndSpeedPacesByTimestamps() throws Exception
     {
-        final Path capture = CAPTURES.resolve("test_ethernet.pcap");
+        final Path capture = Captures.of("test_ethernet.pcap");
         final Path out = Files.createTempFile("replay", ".pcap");
         try (FuseMount mount = FuseMount.start("--paused", "--source", "pcap:" + capture + ":loop=3"))
         {
@@ -275,7 +274,7 @@ class ReplayMountTest
             assertThat(tcpdump(out)).isEqualTo(once + once + once);
         }
         // dns_icmp.pcap spans about 2.5 s of capture time; at 10x it takes about 0.25 s, at 1x about 2.5 s.
-        final Path paced = CAPTURES.resolve("dns_icmp.pcap");
+        final Path paced = Captures.of("dns_icmp.pcap");
         try (FuseMount mount = FuseMount.start("--paused", "--source", "pcap:" + paced + ":speed=1x"))
         {
             final long start = System.nanoTime();
@@ -331,10 +330,10 @@ class ReplayMountTest
         try
         {
             for (final List<String> expectation : List.of(
-                List.of("pcap:" + CAPTURES.resolve("malformed.pcap"), "not a pcap or pcapng file"),
+                List.of("pcap:" + Captures.of("malformed.pcap"), "not a pcap or pcapng file"),
                 List.of("pcap:" + empty, "empty file"),
                 List.of("pcap:/nonexistent/x.pcap", "no such file"),
-                List.of("pcap:" + CAPTURES.resolve("http.pcap") + ":speed=fast", "bad replay speed")))
+                List.of("pcap:" + Captures.of("http.pcap") + ":speed=fast", "bad replay speed")))
             {
                 final Process process = new ProcessBuilder(Shell.pipesfs("mount", "--source", expectation.get(0),
                     dir.toString())).redirectErrorStream(true).start();

@@ -1,5 +1,9 @@
 package org.pipesfs.fs;
 
+import org.pipesfs.filters.Tshark;
+
+import org.pipesfs.filters.Captures;
+
 import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -24,8 +28,8 @@ class StreamMountTest
     @Test
     void eachFlowDirectoryHoldsThatDirectionsBytesAsTsharkFollowsThem() throws Exception
     {
-        final Path capture = GraphMountTest.HTTP;
-        final Map<String, byte[]> expected = StreamReassemblyTest.tshark(capture);
+        final Path capture = Captures.of("http.pcap");
+        final Map<String, byte[]> expected = Tshark.follow(capture);
         try (FuseMount mount = FuseMount.start("--paused", "--source", "pcap:" + capture))
         {
             final String p = mount.dir.toString();

@@ -1,5 +1,7 @@
 package org.pipesfs.fs;
 
+import org.pipesfs.filters.Captures;
+
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Files;
@@ -15,7 +17,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class WriteMountTest
 {
-    static final Path HTTP = GraphMountTest.HTTP;
+    static final Path HTTP = Captures.of("http.pcap");
     static final Path SCRIPTS = Path.of("../examples/scripts").toAbsolutePath().normalize();
 
     /** Runs a Python program (given on stdin-free {@code -c}) with the mount path as argv[1]. */

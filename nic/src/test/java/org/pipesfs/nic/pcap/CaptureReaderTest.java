@@ -19,7 +19,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 class CaptureReaderTest
 {
-    static final Path CAPTURES = Path.of("../../shared/captures").toAbsolutePath().normalize();
+    static final Path CAPTURES = Path.of(System.getProperty("pipesfs.captures", "../../shared/captures"))
+        .toAbsolutePath().normalize();
 
     @TempDir
     Path dir;

@@ -1,4 +1,4 @@
-package org.pipesfs.fs;
+package org.pipesfs.filters;
 
 import org.agrona.MutableDirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
@@ -10,7 +10,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /** Test helper: the DBuf sequence numbers a node has emitted, read back through its ring. */
-final class SequenceReader implements ElementFormat
+public final class SequenceReader implements ElementFormat
 {
     public int length(final DataBuffer data, final long position, final int viewOffset, final int viewLength)
     {
@@ -24,7 +24,7 @@ final class SequenceReader implements ElementFormat
     }
 
     /** Drains a reader, returning the DBuf sequence of each element it held. */
-    static List<Long> sequences(final IndexReader reader)
+    public static List<Long> sequences(final IndexReader reader)
     {
         final List<Long> sequences = new ArrayList<>();
         final UnsafeBuffer buffer = new UnsafeBuffer(new byte[1 << 16]);

@@ -1,12 +1,13 @@
-package org.pipesfs.fs;
+package org.pipesfs.filters;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.pipesfs.buffers.BufferPolicy;
 import org.pipesfs.buffers.DataBuffer;
 import org.pipesfs.buffers.IndexReader;
-import org.pipesfs.filters.NodeGraph;
 import org.pipesfs.nic.pcap.CaptureReader;
+import org.pipesfs.nic.synthetic.SyntheticCapture;
+import org.pipesfs.nic.synthetic.TrafficMix;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -67,9 +68,9 @@ class ClassifiersAgreeWithTsharkTest
 
     private static TreeMap<Integer, String> tsharks(final Path capture) throws Exception
     {
-        final String out = Shell.run(120, "tshark -n -r " + capture + " -o tcp.desegment_tcp_streams:FALSE"
-            + " -Y 'http.request or http.response or dns' -T fields -E separator=/t"
-            + " -e frame.number -e http.request.method -e http.response -e dns.flags.response 2>/dev/null").out();
+        final String out = Tshark.run("-n", "-r", capture.toString(), "-o", "tcp.desegment_tcp_streams:FALSE",
+            "-Y", "http.request or http.response or dns", "-T", "fields", "-E", "separator=/t",
+            "-e", "frame.number", "-e", "http.request.method", "-e", "http.response", "-e", "dns.flags.response");
         final TreeMap<Integer, String> classes = new TreeMap<>();
         for (final String line : out.split("\n"))
         {
@@ -99,10 +100,10 @@ class ClassifiersAgreeWithTsharkTest
     void httpAndDnsClassesMatchTsharkOnSharedAndSyntheticCaptures() throws Exception
     {
         final Path synthetic = dir.resolve("synthetic.pcap");
-        assertThat(PipesFsCommand.execute("synth", "--count", "30000", "--seed", "77", synthetic.toString())).isZero();
+        SyntheticCapture.write(synthetic, 77, TrafficMix.DEFAULT, 30_000, Long.MAX_VALUE);
         long compared = 0;
-        for (final Path capture : List.of(GraphMountTest.HTTP, ReplayMountTest.CAPTURES.resolve("dns_icmp.pcap"),
-            ReplayMountTest.CAPTURES.resolve("be.pcap"), ReplayMountTest.CAPTURES.resolve("truncated_dns.pcap"), synthetic))
+        for (final Path capture : List.of(Captures.of("http.pcap"), Captures.of("dns_icmp.pcap"),
+            Captures.of("be.pcap"), Captures.of("truncated_dns.pcap"), synthetic))
         {
             final TreeMap<Integer, String> expected = tsharks(capture);
             assertThat(ours(capture)).as(capture.getFileName().toString()).isEqualTo(expected);

@@ -1,4 +1,4 @@
-package org.pipesfs.fs;
+package org.pipesfs.filters;
 
 import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.Test;
@@ -7,10 +7,10 @@ import org.pipesfs.buffers.BufferPolicy;
 import org.pipesfs.buffers.DataBuffer;
 import org.pipesfs.buffers.ElementFormat;
 import org.pipesfs.buffers.IndexReader;
-import org.pipesfs.filters.Node;
-import org.pipesfs.filters.NodeGraph;
 import org.pipesfs.nic.pcap.CaptureReader;
 import org.pipesfs.nic.pcap.PcapFileWriter;
+import org.pipesfs.nic.synthetic.SyntheticCapture;
+import org.pipesfs.nic.synthetic.TrafficMix;
 
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteOrder;
@@ -29,58 +29,12 @@ import static org.assertj.core.api.Assertions.assertThat;
  * in each direction, byte for byte, on http.pcap and on synthetic traffic whose segments were
  * split with overlaps, duplicated, shuffled and moved across the 2^32 sequence wrap.
  */
-class StreamReassemblyTest
+class StreamFollowAgreesWithTsharkTest
 {
     @TempDir
     Path dir;
 
     private static long lastDuplicateBytes;
-
-    /** tshark's reassembly: class name (SRC.SPORT-DST.DPORT) to the bytes of that direction. */
-    static Map<String, byte[]> tshark(final Path capture) throws Exception
-    {
-        final int streams = (int)Shell.run(120, "tshark -n -r " + capture + " -T fields -e tcp.stream 2>/dev/null"
-            + " | sort -un | grep -c .").out().trim().transform(Long::parseLong).longValue();
-        final StringBuilder follows = new StringBuilder();
-        for (int i = 0; i < streams; i++)
-        {
-            follows.append(" -z follow,tcp,raw,").append(i);
-        }
-        final String out = Shell.run(600, "tshark -n -r " + capture + " -q" + follows + " 2>/dev/null").out();
-        final Map<String, ByteArrayOutputStream> flows = new LinkedHashMap<>();
-        String forward = null;
-        String backward = null;
-        String node0 = null;
-        for (final String line : out.split("\n"))
-        {
-            if (line.startsWith("Node 0: "))
-            {
-                node0 = endpoint(line.substring(8));
-            }
-            else if (line.startsWith("Node 1: "))
-            {
-                final String node1 = endpoint(line.substring(8));
-                forward = node0 + "-" + node1;
-                backward = node1 + "-" + node0;
-            }
-            else if (forward != null && !line.isBlank() && !line.startsWith("=") && line.trim().matches("[0-9a-f]+"))
-            {
-                final String flow = line.startsWith("\t") ? backward : forward;
-                flows.computeIfAbsent(flow, k -> new ByteArrayOutputStream()).writeBytes(HexFormat.of().parseHex(line.trim()));
-            }
-        }
-        final Map<String, byte[]> bytes = new LinkedHashMap<>();
-        flows.forEach((name, stream) -> bytes.put(name, stream.toByteArray()));
-        return bytes;
-    }
-
-    /** "10.0.0.1:80" or "[2001:db8::1]:80" as "10.0.0.1.80" or "2001:db8::1.80". */
-    private static String endpoint(final String text)
-    {
-        final int colon = text.lastIndexOf(':');
-        final String address = text.substring(0, colon).replace("[", "").replace("]", "");
-        return address + "." + text.substring(colon + 1);
-    }
 
     /** Ours: the capture through a graph with /tcp/stream, a reader on every flow's class. */
     static Map<String, byte[]> ours(final Path capture, final Iterable<String> flows, final BufferPolicy policy)
@@ -151,8 +105,8 @@ class StreamReassemblyTest
     @Test
     void httpPcapFlowsEqualTsharksFollow() throws Exception
     {
-        final Path capture = ReplayMountTest.CAPTURES.resolve("http.pcap");
-        final Map<String, byte[]> expected = tshark(capture);
+        final Path capture = Captures.of("http.pcap");
+        final Map<String, byte[]> expected = Tshark.follow(capture);
         assertThat(expected).containsKeys("145.254.160.237.3372-65.208.228.223.80", "65.208.228.223.80-145.254.160.237.3372");
         assertThat(expected.values().stream().mapToInt(b -> b.length).sum()).isGreaterThan(18_000);
         for (final BufferPolicy policy : BufferPolicy.values())
@@ -165,17 +119,17 @@ class StreamReassemblyTest
     void mangledSyntheticFlowsEqualTsharksFollow() throws Exception
     {
         final Path clean = dir.resolve("clean.pcap");
-        assertThat(PipesFsCommand.execute("synth", "--count", "6000", "--seed", "21", clean.toString())).isZero();
+        SyntheticCapture.write(clean, 21, TrafficMix.DEFAULT, 6_000, Long.MAX_VALUE);
         final Path mangled = dir.resolve("mangled.pcap");
         final Mangler.Counts counts = new Mangler(21).mangle(clean, mangled);
         assertThat(counts.split()).isGreaterThan(200);
         assertThat(counts.duplicated()).isGreaterThan(100);
         assertThat(counts.reordered()).isGreaterThan(150);
         assertThat(counts.wrapped()).as("flows moved across the 2^32 wrap").isGreaterThan(10);
-        final Map<String, byte[]> expected = tshark(mangled);
+        final Map<String, byte[]> expected = Tshark.follow(mangled);
         assertThat(expected.size()).isGreaterThan(300);
         // Mangling changed no byte of any flow: tshark agrees with itself on the clean capture.
-        assertSameFlows(tshark(clean), expected);
+        assertSameFlows(Tshark.follow(clean), expected);
         assertSameFlows(expected, ours(mangled, expected.keySet(), BufferPolicy.LOSSLESS));
         assertThat(lastDuplicateBytes).as("overlapping and repeated bytes dropped").isGreaterThan(10_000);
     }
