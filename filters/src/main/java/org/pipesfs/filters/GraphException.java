@@ -1,31 +1,43 @@
 package org.pipesfs.filters;
 
 /**
- * A refused graph operation: the POSIX errno the FUSE layer returns, and a one-line reason
- * for the log.
+ * A refused graph operation: why, as a {@link Reason} the filesystem layer maps to its errno,
+ * and a one-line message for the log. A refused operation has changed nothing.
  */
 public final class GraphException extends RuntimeException
 {
-    public static final int ENOENT = 2;
-    public static final int ENOMEM = 12;
-    public static final int EBUSY = 16;
-    public static final int EEXIST = 17;
-    public static final int ENOTDIR = 20;
-    public static final int EINVAL = 22;
-    public static final int ENOTEMPTY = 39;
-    public static final int ELOOP = 40;
-
-    private static final long serialVersionUID = 1L;
-    private final int errno;
-
-    public GraphException(final int errno, final String message)
+    /** Why an operation was refused. */
+    public enum Reason
     {
-        super(message);
-        this.errno = errno;
+        /** The node, link or parent named does not exist (any more). */
+        NO_SUCH_NODE,
+        /** The mount's memory budget has no room for it. */
+        NO_MEMORY,
+        /** The root cannot be removed or moved. */
+        BUSY,
+        /** The name is taken. */
+        EXISTS,
+        /** A path names something that is not a node. */
+        NOT_A_NODE,
+        /** An impossible filter spec, a reserved name, or a move into itself. */
+        INVALID,
+        /** The node still has nodes or links in it. */
+        NOT_EMPTY,
+        /** Data would flow in a circle. */
+        LOOP
     }
 
-    public int errno()
+    private static final long serialVersionUID = 1L;
+    private final Reason reason;
+
+    public GraphException(final Reason reason, final String message)
     {
-        return errno;
+        super(message);
+        this.reason = reason;
+    }
+
+    public Reason reason()
+    {
+        return reason;
     }
 }

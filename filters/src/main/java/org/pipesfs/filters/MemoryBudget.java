@@ -40,7 +40,7 @@ public final class MemoryBudget
     {
         if (!tryReserve(bytes))
         {
-            throw new GraphException(GraphException.ENOMEM, what + " needs " + mib(bytes) + " but only "
+            throw new GraphException(GraphException.Reason.NO_MEMORY, what + " needs " + mib(bytes) + " but only "
                 + mib(limit - used) + " of the " + mib(limit) + " memory budget is left: remove nodes, or mount with a larger --memory");
         }
     }

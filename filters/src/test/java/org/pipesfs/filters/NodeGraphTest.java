@@ -38,16 +38,17 @@ class NodeGraphTest
         return text.toString();
     }
 
-    private static int errno(final Runnable operation)
+    /** Why {@code operation} was refused, or null if it was not. */
+    private static GraphException.Reason refusal(final Runnable operation)
     {
         try
         {
             operation.run();
-            return 0;
+            return null;
         }
         catch (final GraphException ex)
         {
-            return ex.errno();
+            return ex.reason();
         }
     }
 
@@ -188,7 +189,7 @@ class NodeGraphTest
         assertThat(readAll(reader)).as("the unlinked input no longer feeds web").isEmpty();
         frames.feed(graph, frames.tcp4(1, 2, 40000, 80, "f"));
         assertThat(readAll(reader)).as("the other link still does").endsWith("f");
-        assertThat(errno(() -> graph.unlink(web, "tls"))).isEqualTo(GraphException.ENOENT);
+        assertThat(refusal(() -> graph.unlink(web, "tls"))).isEqualTo(GraphException.Reason.NO_SUCH_NODE);
         assertThat(expected).hasSize(3);
     }
 
@@ -200,15 +201,15 @@ class NodeGraphTest
         final Node tcp = graph.lookup("/ip/tcp");
         final Node a = graph.create(graph.root(), "a");
         final Node b = graph.create(a, "b");
-        assertThat(errno(() -> graph.link(ip, "down", tcp, "/ip/tcp"))).as("tcp already flows from ip").isEqualTo(GraphException.ELOOP);
+        assertThat(refusal(() -> graph.link(ip, "down", tcp, "/ip/tcp"))).as("tcp already flows from ip").isEqualTo(GraphException.Reason.LOOP);
         graph.link(tcp, "again", ip, "/ip"); // a second path, not a loop: elements still arrive once
-        assertThat(errno(() -> graph.link(a, "self", a, "a"))).isEqualTo(GraphException.ELOOP);
-        assertThat(errno(() -> graph.link(a, "up", b, "/a/b"))).isEqualTo(GraphException.ELOOP);
+        assertThat(refusal(() -> graph.link(a, "self", a, "a"))).isEqualTo(GraphException.Reason.LOOP);
+        assertThat(refusal(() -> graph.link(a, "up", b, "/a/b"))).isEqualTo(GraphException.Reason.LOOP);
         graph.link(b, "fromTcp", tcp, "/ip/tcp");
         final Node c = graph.create(graph.root(), "c");
         graph.link(c, "fromB", b, "/a/b");
-        assertThat(errno(() -> graph.link(tcp, "fromC", c, "/c"))).as("c -> tcp -> b -> c").isEqualTo(GraphException.ELOOP);
-        assertThat(errno(() -> graph.move(a, b, "a"))).isEqualTo(GraphException.EINVAL);
+        assertThat(refusal(() -> graph.link(tcp, "fromC", c, "/c"))).as("c -> tcp -> b -> c").isEqualTo(GraphException.Reason.LOOP);
+        assertThat(refusal(() -> graph.move(a, b, "a"))).isEqualTo(GraphException.Reason.INVALID);
     }
 
     @Test
@@ -258,14 +259,14 @@ class NodeGraphTest
         assertThat(node.elementsOut()).isEqualTo(1);
         assertThat(node.describe()).isEqualTo("port=54");
 
-        assertThat(errno(() -> graph.create(udp, "port=99999"))).isEqualTo(GraphException.EINVAL);
-        assertThat(errno(() -> graph.create(udp, "expr=tcp port"))).isEqualTo(GraphException.EINVAL);
-        assertThat(errno(() -> graph.create(udp, "host=300.1.1.1"))).isEqualTo(GraphException.EINVAL);
-        assertThat(errno(() -> graph.create(udp, "x.pcap"))).isEqualTo(GraphException.EINVAL);
-        assertThat(errno(() -> graph.create(udp, ".hidden"))).isEqualTo(GraphException.EINVAL);
-        assertThat(errno(() -> graph.create(udp, "dns"))).isEqualTo(GraphException.EEXIST);
-        assertThat(errno(() -> graph.remove(graph.root()))).isEqualTo(GraphException.EBUSY);
-        assertThat(errno(() -> graph.remove(graph.lookup("/ip")))).isEqualTo(GraphException.ENOTEMPTY);
+        assertThat(refusal(() -> graph.create(udp, "port=99999"))).isEqualTo(GraphException.Reason.INVALID);
+        assertThat(refusal(() -> graph.create(udp, "expr=tcp port"))).isEqualTo(GraphException.Reason.INVALID);
+        assertThat(refusal(() -> graph.create(udp, "host=300.1.1.1"))).isEqualTo(GraphException.Reason.INVALID);
+        assertThat(refusal(() -> graph.create(udp, "x.pcap"))).isEqualTo(GraphException.Reason.INVALID);
+        assertThat(refusal(() -> graph.create(udp, ".hidden"))).isEqualTo(GraphException.Reason.INVALID);
+        assertThat(refusal(() -> graph.create(udp, "dns"))).isEqualTo(GraphException.Reason.EXISTS);
+        assertThat(refusal(() -> graph.remove(graph.root()))).isEqualTo(GraphException.Reason.BUSY);
+        assertThat(refusal(() -> graph.remove(graph.lookup("/ip")))).isEqualTo(GraphException.Reason.NOT_EMPTY);
         final Node empty = graph.create(graph.root(), "empty");
         final Node other = graph.create(graph.root(), "other");
         graph.move(other, graph.root(), "empty");
@@ -273,7 +274,7 @@ class NodeGraphTest
         assertThat(empty.output().isEnded()).isTrue();
         graph.create(graph.lookup("/empty"), "child");
         final Node third = graph.create(graph.root(), "third");
-        assertThat(errno(() -> graph.move(third, graph.root(), "empty"))).isEqualTo(GraphException.ENOTEMPTY);
+        assertThat(refusal(() -> graph.move(third, graph.root(), "empty"))).isEqualTo(GraphException.Reason.NOT_EMPTY);
     }
 
     @Test

@@ -26,4 +26,20 @@ final class Errno
     private Errno()
     {
     }
+
+    /** The errno a graph refusal answers with: each reason is the one POSIX gives for it. */
+    static int of(final org.pipesfs.filters.GraphException.Reason reason)
+    {
+        return switch (reason)
+        {
+            case NO_SUCH_NODE -> ENOENT;
+            case NO_MEMORY -> ENOMEM;
+            case BUSY -> EBUSY;
+            case EXISTS -> EEXIST;
+            case NOT_A_NODE -> ENOTDIR;
+            case INVALID -> EINVAL;
+            case NOT_EMPTY -> ENOTEMPTY;
+            case LOOP -> ELOOP;
+        };
+    }
 }

@@ -35,6 +35,8 @@ final class PipesFs extends FuseStubFS
     private static final int O_RDONLY = 0;
     private static final int O_WRONLY = 1;
     private static final int O_NONBLOCK = 04000;
+    /** NAME_MAX: the longest name a directory entry can have, in bytes. */
+    static final int MAX_NAME = 255;
     private static final int NULLPATH_OK = 1;
     private static final int NOPATH = 2;
 
@@ -533,11 +535,11 @@ final class PipesFs extends FuseStubFS
                 final Entry entry = Entry.resolve(graph, from);
                 if (entry == null)
                 {
-                    throw new GraphException(GraphException.ENOENT, from + " does not exist");
+                    throw new GraphException(GraphException.Reason.NO_SUCH_NODE, from + " does not exist");
                 }
                 if (entry.kind() != Entry.Kind.NODE)
                 {
-                    throw new GraphException(GraphException.EINVAL, "only nodes can be moved, not " + from);
+                    throw new GraphException(GraphException.Reason.INVALID, "only nodes can be moved, not " + from);
                 }
                 final Entry replaced = Entry.resolve(graph, to);
                 graph.move(entry.node(), parentNode(to), leaf(to));
@@ -583,13 +585,13 @@ final class PipesFs extends FuseStubFS
         {
             if (!caller.may(ownership.of(new Entry(Entry.Kind.NODE, node, null).inode(), Entry.Kind.NODE), Caller.SEARCH))
             {
-                throw new GraphException(Errno.EACCES, "uid " + caller.uid() + " may not search " + node.path()
+                throw new Refusal(Errno.EACCES, "uid " + caller.uid() + " may not search " + node.path()
                     + ", so may not link to " + target);
             }
         }
         if (!caller.may(ownership.of(new Entry(Entry.Kind.ALL, source, null).inode(), Entry.Kind.ALL), Caller.READ))
         {
-            throw new GraphException(Errno.EACCES, "uid " + caller.uid() + " may not read " + source.path() + "/all"
+            throw new Refusal(Errno.EACCES, "uid " + caller.uid() + " may not read " + source.path() + "/all"
                 + ", so may not link to " + target);
         }
     }
@@ -667,7 +669,7 @@ final class PipesFs extends FuseStubFS
             final Path absolute = Path.of(target).normalize();
             if (!absolute.startsWith(mountPoint))
             {
-                throw new GraphException(Errno.EXDEV, target + " is outside the mount " + mountPoint);
+                throw new Refusal(Errno.EXDEV, target + " is outside the mount " + mountPoint);
             }
             graphPath = "/" + mountPoint.relativize(absolute);
         }
@@ -683,7 +685,7 @@ final class PipesFs extends FuseStubFS
         final Node source = graph.lookup(graphPath.isEmpty() ? "/" : graphPath);
         if (source == null)
         {
-            throw new GraphException(GraphException.ENOENT, "link target " + target + " is not a node");
+            throw new GraphException(GraphException.Reason.NO_SUCH_NODE, "link target " + target + " is not a node");
         }
         return source;
     }
@@ -698,11 +700,11 @@ final class PipesFs extends FuseStubFS
         final Entry entry = Entry.resolve(graph, path);
         if (entry == null)
         {
-            throw new GraphException(GraphException.ENOENT, path + " does not exist");
+            throw new GraphException(GraphException.Reason.NO_SUCH_NODE, path + " does not exist");
         }
         if (entry.kind() != Entry.Kind.NODE)
         {
-            throw new GraphException(GraphException.ENOTDIR, path + " is not a node");
+            throw new GraphException(GraphException.Reason.NOT_A_NODE, path + " is not a node");
         }
         return entry.node();
     }
@@ -710,9 +712,9 @@ final class PipesFs extends FuseStubFS
     private static String leaf(final String path)
     {
         final String name = path.substring(path.lastIndexOf('/') + 1);
-        if (name.getBytes(StandardCharsets.UTF_8).length > NodeGraph.MAX_NAME)
+        if (name.getBytes(StandardCharsets.UTF_8).length > MAX_NAME)
         {
-            throw new GraphException(Errno.ENAMETOOLONG, "name longer than " + NodeGraph.MAX_NAME + " bytes");
+            throw new Refusal(Errno.ENAMETOOLONG, "name longer than " + MAX_NAME + " bytes");
         }
         return name;
     }
@@ -737,6 +739,10 @@ final class PipesFs extends FuseStubFS
     private static int failed(final String op, final String path, final Throwable t)
     {
         if (t instanceof GraphException ex)
+        {
+            return refuse(-Errno.of(ex.reason()), op, path, ex.getMessage());
+        }
+        if (t instanceof Refusal ex)
         {
             return refuse(-ex.errno(), op, path, ex.getMessage());
         }
