@@ -35,8 +35,6 @@ final class PipesFs extends FuseStubFS
     private static final int O_RDONLY = 0;
     private static final int O_WRONLY = 1;
     private static final int O_NONBLOCK = 04000;
-    /** NAME_MAX: the longest name a directory entry can have, in bytes. */
-    static final int MAX_NAME = 255;
     private static final int NULLPATH_OK = 1;
     private static final int NOPATH = 2;
 
@@ -48,6 +46,8 @@ final class PipesFs extends FuseStubFS
     private final PollNotifier polls = new PollNotifier(libFuse);
     private final Ownership ownership;
     private final MemoryReturn memoryReturn;
+    private final GraphPaths paths;
+    private final LinkTargets links;
 
     /**
      * {@code read} as libfuse calls it, every argument a native word. jnr-fuse's own binding
@@ -70,6 +70,8 @@ final class PipesFs extends FuseStubFS
         this.mountPoint = mountPoint;
         this.ownership = new Ownership(uid, gid);
         this.memoryReturn = new MemoryReturn(graph.budget());
+        this.paths = new GraphPaths(graph);
+        this.links = new LinkTargets(graph, mountPoint, ownership);
         installRawRead();
         askForNoPaths();
     }
@@ -109,7 +111,7 @@ final class PipesFs extends FuseStubFS
         }
         catch (final Throwable t)
         {
-            return failed("read", "an open pipe", t);
+            return Refusals.failed("read", "an open pipe", t);
         }
     }
 
@@ -152,7 +154,7 @@ final class PipesFs extends FuseStubFS
     @Override
     public int getattr(final String path, final FileStat stat)
     {
-        try
+        return Refusals.guarded("getattr", path, () ->
         {
             final Entry entry = Entry.resolve(graph, path);
             if (entry == null)
@@ -187,17 +189,13 @@ final class PipesFs extends FuseStubFS
                 default -> stat.st_mode.set(FileStat.S_IFREG | attributes.mode());
             }
             return 0;
-        }
-        catch (final Throwable t)
-        {
-            return failed("getattr", path, t);
-        }
+        });
     }
 
     @Override
     public int opendir(final String path, final FuseFileInfo fi)
     {
-        try
+        return Refusals.guarded("opendir", path, () ->
         {
             final Entry entry = Entry.resolve(graph, path);
             if (entry == null)
@@ -211,29 +209,21 @@ final class PipesFs extends FuseStubFS
             final long handle = handles.add(new OpenDir(entry.node()));
             if (handle < 0)
             {
-                return refuse(-Errno.EMFILE, "opendir", path, "too many open files");
+                return Refusals.refuse(-Errno.EMFILE, "opendir", path, "too many open files");
             }
             FuseFileInfoAccess.setHandle(fi, handle);
             return 0;
-        }
-        catch (final Throwable t)
-        {
-            return failed("opendir", path, t);
-        }
+        });
     }
 
     @Override
     public int releasedir(final String path, final FuseFileInfo fi)
     {
-        try
+        return Refusals.guarded("releasedir", path, () ->
         {
             handles.remove(FuseFileInfoAccess.handle(fi));
             return 0;
-        }
-        catch (final Throwable t)
-        {
-            return failed("releasedir", path, t);
-        }
+        });
     }
 
     /** Lists the node opened by {@link #opendir} (libfuse passes no path here). */
@@ -241,7 +231,7 @@ final class PipesFs extends FuseStubFS
     public int readdir(
         final String path, final Pointer buf, final FuseFillDir filler, @off_t final long offset, final FuseFileInfo fi)
     {
-        try
+        return Refusals.guarded("readdir", path, () ->
         {
             if (!(handles.get(FuseFileInfoAccess.handle(fi)) instanceof OpenDir dir))
             {
@@ -266,17 +256,13 @@ final class PipesFs extends FuseStubFS
                 filler.apply(buf, link, null, 0);
             }
             return 0;
-        }
-        catch (final Throwable t)
-        {
-            return failed("readdir", path, t);
-        }
+        });
     }
 
     @Override
     public int readlink(final String path, final Pointer buf, @size_t final long size)
     {
-        try
+        return Refusals.guarded("readlink", path, () ->
         {
             final Entry entry = Entry.resolve(graph, path);
             if (entry == null)
@@ -292,11 +278,7 @@ final class PipesFs extends FuseStubFS
             buf.put(0, target, 0, n);
             buf.putByte(n, (byte)0);
             return 0;
-        }
-        catch (final Throwable t)
-        {
-            return failed("readlink", path, t);
-        }
+        });
     }
 
     // ---- pipe files -----------------------------------------------------------------------------
@@ -304,7 +286,7 @@ final class PipesFs extends FuseStubFS
     @Override
     public int open(final String path, final FuseFileInfo fi)
     {
-        try
+        return Refusals.guarded("open", path, () ->
         {
             final Entry entry = Entry.resolve(graph, path);
             if (entry == null)
@@ -337,7 +319,7 @@ final class PipesFs extends FuseStubFS
                             {
                                 reader.close();
                             }
-                            return refuse(-Errno.EMFILE, "open", path, "too many writers (" + WriteInlet.MAX_WRITERS + ")");
+                            return Refusals.refuse(-Errno.EMFILE, "open", path, "too many writers (" + WriteInlet.MAX_WRITERS + ")");
                         }
                         file = new WritePipe(graph.inlet(), slot, pcap, reader, mount);
                     }
@@ -345,7 +327,7 @@ final class PipesFs extends FuseStubFS
                 case STATS -> {
                     if (!readOnly)
                     {
-                        return refuse(-Errno.EACCES, "open", path, ".stats is read-only");
+                        return Refusals.refuse(-Errno.EACCES, "open", path, ".stats is read-only");
                     }
                     file = new SnapshotFile(StatsText.render(node, node.isRoot() ? pump : null, graph.budget()));
                 }
@@ -353,7 +335,7 @@ final class PipesFs extends FuseStubFS
                 case GRAPH -> {
                     if (!readOnly)
                     {
-                        return refuse(-Errno.EACCES, "open", path, ".graph is read-only");
+                        return Refusals.refuse(-Errno.EACCES, "open", path, ".graph is read-only");
                     }
                     file = new SnapshotFile(graph.listing(OctalEscape::field));
                 }
@@ -368,15 +350,11 @@ final class PipesFs extends FuseStubFS
             if (handle < 0)
             {
                 file.close();
-                return refuse(-Errno.EMFILE, "open", path, "too many open files");
+                return Refusals.refuse(-Errno.EMFILE, "open", path, "too many open files");
             }
             FuseFileInfoAccess.openPipe(fi, handle);
             return 0;
-        }
-        catch (final Throwable t)
-        {
-            return failed("open", path, t);
-        }
+        });
     }
 
     @Override
@@ -391,18 +369,18 @@ final class PipesFs extends FuseStubFS
                 return -Errno.EBADF;
             }
             final int result = file.write(buf.address(), (int)Math.min(size, Integer.MAX_VALUE));
-            return result < 0 ? refuse(result, "write", "an open pipe", "rejected") : result;
+            return result < 0 ? Refusals.refuse(result, "write", "an open pipe", "rejected") : result;
         }
         catch (final Throwable t)
         {
-            return failed("write", path, t);
+            return Refusals.failed("write", path, t);
         }
     }
 
     @Override
     public int release(final String path, final FuseFileInfo fi)
     {
-        try
+        return Refusals.guarded("release", path, () ->
         {
             final OpenFile file = handles.remove(FuseFileInfoAccess.handle(fi));
             if (file instanceof OpenPipe pipe)
@@ -414,18 +392,14 @@ final class PipesFs extends FuseStubFS
                 file.close();
             }
             return 0;
-        }
-        catch (final Throwable t)
-        {
-            return failed("release", path, t);
-        }
+        });
     }
 
     /** poll/select: readable when a read would return data or end of stream; otherwise wake later. */
     @Override
     public int poll(final String path, final FuseFileInfo fi, final FusePollhandle ph, final Pointer reventsp)
     {
-        try
+        return Refusals.guarded("poll", path, () ->
         {
             final OpenFile file = handles.get(FuseFileInfoAccess.handle(fi));
             if (file == null)
@@ -449,39 +423,27 @@ final class PipesFs extends FuseStubFS
             }
             reventsp.putInt(0, (readable ? PollNotifier.POLLIN : 0) | (writer ? PollNotifier.POLLOUT : 0));
             return 0;
-        }
-        catch (final Throwable t)
-        {
-            return failed("poll", path, t);
-        }
+        });
     }
 
     /** {@code cmd > file} truncates first; a pipe has nothing to truncate. */
     @Override
     public int truncate(final String path, @off_t final long size)
     {
-        try
+        return Refusals.guarded("truncate", path, () ->
         {
             final Entry entry = Entry.resolve(graph, path);
             return entry == null ? -Errno.ENOENT : entry.kind() == Entry.Kind.NODE ? -Errno.EISDIR : 0;
-        }
-        catch (final Throwable t)
-        {
-            return failed("truncate", path, t);
-        }
+        });
     }
 
     @Override
     public int utimens(final String path, final Timespec[] timespec)
     {
-        try
+        return Refusals.guarded("utimens", path, () ->
         {
             return Entry.resolve(graph, path) == null ? -Errno.ENOENT : 0;
-        }
-        catch (final Throwable t)
-        {
-            return failed("utimens", path, t);
-        }
+        });
     }
 
     // ---- the graph, from the shell ----------------------------------------------------------------
@@ -489,118 +451,70 @@ final class PipesFs extends FuseStubFS
     @Override
     public int mkdir(final String path, @mode_t final long mode)
     {
-        try
+        return Refusals.graphOperation("mkdir", path, () ->
         {
-            return graphOperation("mkdir", path, () ->
-            {
-                final Node node = graph.create(parentNode(path), leaf(path));
-                final ru.serce.jnrfuse.struct.FuseContext context = getContext();
-                ownership.made(node.id(), context.uid.intValue(), context.gid.intValue(),
-                    (int)mode & ~context.umask.intValue());
-                memoryReturn.nodesChanged();
-            });
-        }
-        catch (final Throwable t)
-        {
-            return failed("mkdir", path, t);
-        }
+            final Node node = graph.create(paths.parentNode(path), GraphPaths.leaf(path));
+            final ru.serce.jnrfuse.struct.FuseContext context = getContext();
+            ownership.made(node.id(), context.uid.intValue(), context.gid.intValue(),
+                (int)mode & ~context.umask.intValue());
+            memoryReturn.nodesChanged();
+        });
     }
 
     @Override
     public int rmdir(final String path)
     {
-        try
+        return Refusals.graphOperation("rmdir", path, () ->
         {
-            return graphOperation("rmdir", path, () ->
-            {
-                final Node node = existingNode(path);
-                graph.remove(node);
-                ownership.forget(node.id());
-                memoryReturn.nodesChanged();
-            });
-        }
-        catch (final Throwable t)
-        {
-            return failed("rmdir", path, t);
-        }
+            final Node node = paths.existingNode(path);
+            graph.remove(node);
+            ownership.forget(node.id());
+            memoryReturn.nodesChanged();
+        });
     }
 
     @Override
     public int rename(final String from, final String to)
     {
-        try
+        return Refusals.graphOperation("rename", from + " -> " + to, () ->
         {
-            return graphOperation("rename", from + " -> " + to, () ->
+            final Entry entry = Entry.resolve(graph, from);
+            if (entry == null)
             {
-                final Entry entry = Entry.resolve(graph, from);
-                if (entry == null)
-                {
-                    throw new GraphException(GraphException.Reason.NO_SUCH_NODE, from + " does not exist");
-                }
-                if (entry.kind() != Entry.Kind.NODE)
-                {
-                    throw new GraphException(GraphException.Reason.INVALID, "only nodes can be moved, not " + from);
-                }
-                final Entry replaced = Entry.resolve(graph, to);
-                graph.move(entry.node(), parentNode(to), leaf(to));
-                if (replaced != null && replaced.kind() == Entry.Kind.NODE && replaced.node() != entry.node())
-                {
-                    ownership.forget(replaced.node().id());
-                }
-            });
-        }
-        catch (final Throwable t)
-        {
-            return failed("rename", from, t);
-        }
+                throw new GraphException(GraphException.Reason.NO_SUCH_NODE, from + " does not exist");
+            }
+            if (entry.kind() != Entry.Kind.NODE)
+            {
+                throw new GraphException(GraphException.Reason.INVALID, "only nodes can be moved, not " + from);
+            }
+            final Entry replaced = Entry.resolve(graph, to);
+            graph.move(entry.node(), paths.parentNode(to), GraphPaths.leaf(to));
+            if (replaced != null && replaced.kind() == Entry.Kind.NODE && replaced.node() != entry.node())
+            {
+                ownership.forget(replaced.node().id());
+            }
+        });
     }
 
     @Override
     public int symlink(final String target, final String path)
     {
-        try
+        return Refusals.graphOperation("symlink", path + " -> " + target, () ->
         {
-            return graphOperation("symlink", path + " -> " + target, () ->
-            {
-                final Node source = linkSource(target, path);
-                requireReadable(source, target);
-                graph.link(parentNode(path), leaf(path), source, target);
-            });
-        }
-        catch (final Throwable t)
-        {
-            return failed("symlink", path, t);
-        }
+            final Node source = links.resolve(target, path);
+            final ru.serce.jnrfuse.struct.FuseContext context = getContext();
+            links.requireReadable(source, target,
+                Caller.of(context.uid.intValue(), context.gid.intValue(), context.pid.longValue()));
+            graph.link(paths.parentNode(path), GraphPaths.leaf(path), source, target);
+        });
     }
 
-    /**
-     * A link must not widen who can read a stream: the caller needs search permission on every
-     * node from the root down to {@code source}, and read permission on its {@code all}.
-     */
-    private void requireReadable(final Node source, final String target)
-    {
-        final ru.serce.jnrfuse.struct.FuseContext context = getContext();
-        final Caller caller = Caller.of(context.uid.intValue(), context.gid.intValue(), context.pid.longValue());
-        for (Node node = source; node != null; node = node.parent())
-        {
-            if (!caller.may(ownership.of(new Entry(Entry.Kind.NODE, node, null).inode(), Entry.Kind.NODE), Caller.SEARCH))
-            {
-                throw new Refusal(Errno.EACCES, "uid " + caller.uid() + " may not search " + node.path()
-                    + ", so may not link to " + target);
-            }
-        }
-        if (!caller.may(ownership.of(new Entry(Entry.Kind.ALL, source, null).inode(), Entry.Kind.ALL), Caller.READ))
-        {
-            throw new Refusal(Errno.EACCES, "uid " + caller.uid() + " may not read " + source.path() + "/all"
-                + ", so may not link to " + target);
-        }
-    }
 
     /** Unlinks a link; the view files of a node are left alone (so {@code rm -r} works). */
     @Override
     public int unlink(final String path)
     {
-        try
+        return Refusals.guarded("unlink", path, () ->
         {
             final Entry entry = Entry.resolve(graph, path);
             if (entry == null)
@@ -609,21 +523,17 @@ final class PipesFs extends FuseStubFS
             }
             return switch (entry.kind())
             {
-                case LINK -> graphOperation("unlink", path, () -> graph.unlink(entry.node(), leaf(path)));
-                case NODE -> refuse(-Errno.EISDIR, "unlink", path, "is a node: use rmdir");
+                case LINK -> Refusals.graphOperation("unlink", path, () -> graph.unlink(entry.node(), GraphPaths.leaf(path)));
+                case NODE -> Refusals.refuse(-Errno.EISDIR, "unlink", path, "is a node: use rmdir");
                 default -> 0;
             };
-        }
-        catch (final Throwable t)
-        {
-            return failed("unlink", path, t);
-        }
+        });
     }
 
     @Override
     public int chmod(final String path, @mode_t final long mode)
     {
-        try
+        return Refusals.guarded("chmod", path, () ->
         {
             final Entry entry = Entry.resolve(graph, path);
             if (entry == null)
@@ -633,17 +543,13 @@ final class PipesFs extends FuseStubFS
             ownership.chmod(entry.inode(), entry.kind(), (int)mode);
             entry.node().touch();
             return 0;
-        }
-        catch (final Throwable t)
-        {
-            return failed("chmod", path, t);
-        }
+        });
     }
 
     @Override
     public int chown(final String path, @uid_t final long uid, @gid_t final long gid)
     {
-        try
+        return Refusals.guarded("chown", path, () ->
         {
             final Entry entry = Entry.resolve(graph, path);
             if (entry == null)
@@ -653,109 +559,13 @@ final class PipesFs extends FuseStubFS
             ownership.chown(entry.inode(), entry.kind(), (int)uid, (int)gid);
             entry.node().touch();
             return 0;
-        }
-        catch (final Throwable t)
-        {
-            return failed("chown", path, t);
-        }
+        });
     }
 
-    /** Resolves a symlink target (absolute under the mount, or relative to the link) to a node. */
-    private Node linkSource(final String target, final String linkPath)
-    {
-        String graphPath;
-        if (target.startsWith("/"))
-        {
-            final Path absolute = Path.of(target).normalize();
-            if (!absolute.startsWith(mountPoint))
-            {
-                throw new Refusal(Errno.EXDEV, target + " is outside the mount " + mountPoint);
-            }
-            graphPath = "/" + mountPoint.relativize(absolute);
-        }
-        else
-        {
-            final String parent = linkPath.substring(0, linkPath.lastIndexOf('/') + 1);
-            graphPath = Path.of(parent.isEmpty() ? "/" : parent).resolve(target).normalize().toString();
-        }
-        if (graphPath.endsWith("/" + Entry.ALL))
-        {
-            graphPath = graphPath.substring(0, graphPath.length() - Entry.ALL.length() - 1);
-        }
-        final Node source = graph.lookup(graphPath.isEmpty() ? "/" : graphPath);
-        if (source == null)
-        {
-            throw new GraphException(GraphException.Reason.NO_SUCH_NODE, "link target " + target + " is not a node");
-        }
-        return source;
-    }
 
-    private Node parentNode(final String path)
-    {
-        return existingNode(path.substring(0, Math.max(1, path.lastIndexOf('/'))));
-    }
 
-    private Node existingNode(final String path)
-    {
-        final Entry entry = Entry.resolve(graph, path);
-        if (entry == null)
-        {
-            throw new GraphException(GraphException.Reason.NO_SUCH_NODE, path + " does not exist");
-        }
-        if (entry.kind() != Entry.Kind.NODE)
-        {
-            throw new GraphException(GraphException.Reason.NOT_A_NODE, path + " is not a node");
-        }
-        return entry.node();
-    }
 
-    private static String leaf(final String path)
-    {
-        final String name = path.substring(path.lastIndexOf('/') + 1);
-        if (name.getBytes(StandardCharsets.UTF_8).length > MAX_NAME)
-        {
-            throw new Refusal(Errno.ENAMETOOLONG, "name longer than " + MAX_NAME + " bytes");
-        }
-        return name;
-    }
 
-    private static int graphOperation(final String op, final String path, final Runnable operation)
-    {
-        try
-        {
-            operation.run();
-            return 0;
-        }
-        catch (final Throwable t)
-        {
-            return failed(op, path, t);
-        }
-    }
 
-    /**
-     * The last word on any operation that threw: a graph refusal keeps its errno; running out of
-     * memory is ENOMEM; anything else is EIO, logged. The worker thread answers and lives on.
-     */
-    private static int failed(final String op, final String path, final Throwable t)
-    {
-        if (t instanceof GraphException ex)
-        {
-            return refuse(-Errno.of(ex.reason()), op, path, ex.getMessage());
-        }
-        if (t instanceof Refusal ex)
-        {
-            return refuse(-ex.errno(), op, path, ex.getMessage());
-        }
-        if (t instanceof OutOfMemoryError)
-        {
-            return refuse(-Errno.ENOMEM, op, path, "out of memory (" + t.getMessage() + ")");
-        }
-        return refuse(-Errno.EIO, op, path, "unexpected " + t);
-    }
 
-    static int refuse(final int errno, final String op, final String path, final String why)
-    {
-        System.err.println("pipesfs: " + op + " " + path + ": " + why + " (errno " + -errno + ")");
-        return errno;
-    }
 }
