@@ -20,28 +20,15 @@ import org.agrona.concurrent.UnsafeBuffer;
  *   | frames (capacity, 2^n)       | slack (max rec) | trailer: intent   |
  *   +------------------------------+-----------------+-------------------+
  *
- * The header ring, out of line: one slot per MIN_RECORD_SPACE bytes of frame ring. The record
- * at position p owns slot (p &amp; mask) / MIN_RECORD_SPACE. Since every record takes at least
- * that many bytes, records of one lap never share a slot, and a record of the next lap that
- * takes p's slot also takes part of p's space: a header lives as long as its frame, and the
- * lossless and lossy rules for record space cover headers too:
- *   0                   4                   8
- *   +-------------------+-------------------+
- *   |  captured length  |  original length  |
- *   +-------------------+-------------------+  8
- *   |          sequence (generation)        |
- *   +---------------------------------------+ 16
- *   |        timestamp, ns since epoch      |
- *   +-------------------+-------------------+ 24
- *   |     link type     |     (unused)      |
- *   +-------------------+-------------------+ 32
+ * The header ring, out of line: one {@link RecordDescriptor} slot per MIN_RECORD_SPACE bytes of
+ * frame ring (the layout and why it is safe are drawn there).
  * </pre>
  *
  * Positions are monotonically increasing longs; a position's slot is {@code position & mask}.
  * When a record does not fit before the end, the producer skips to the next lap. The slack is
  * never written: it keeps a lossy reader's copy in bounds even when it reads a torn header.
  *
- * <p>A mount has two data buffers sharing one set of index rings (one {@link Registry}): the
+ * <p>A mount has two data buffers sharing one set of index rings (one {@link Beltway}): the
  * source's, and a {@link #companion} for elements written into pipe files. An index entry names
  * the buffer it points into. Each buffer's lossless accounting counts only its own records, so a
  * writer waits only for the readers of what was written, never for a slow reader of the source
@@ -59,22 +46,8 @@ import org.agrona.concurrent.UnsafeBuffer;
  */
 public final class DataBuffer implements AutoCloseable
 {
-    public static final int CAPTURED_LENGTH_OFFSET = 0;
-    public static final int ORIGINAL_LENGTH_OFFSET = 4;
-    public static final int SEQUENCE_OFFSET = 8;
-    public static final int TIMESTAMP_OFFSET = 16;
-    public static final int LINK_TYPE_OFFSET = 24;
-    public static final int HEADER_LENGTH = 32;
-    /**
-     * Frame-ring bytes a record takes at least; one header slot serves this many bytes, so the
-     * header ring is as large as the frame ring. With 64, every frame under 64 bytes (a TCP
-     * ACK of 54, an ARP of 42) left a gap that split the run a gathered read hands the kernel,
-     * and live traffic was copied into scratch memory after all; frames under 32
-     * bytes hardly exist.
-     */
-    public static final int MIN_RECORD_SPACE = 32;
-    /** Frame-ring offset to header-ring offset: one header slot per MIN_RECORD_SPACE bytes. */
-    private static final int HEADER_SHIFT = Integer.numberOfTrailingZeros(MIN_RECORD_SPACE / HEADER_LENGTH);
+    /** Frame-ring bytes a record takes at least ({@link RecordDescriptor#MIN_RECORD_SPACE}). */
+    public static final int MIN_RECORD_SPACE = RecordDescriptor.MIN_RECORD_SPACE;
     /** Largest frame accepted: a 64 KiB GRO/GSO super-frame. */
     public static final int MAX_FRAME_LENGTH = 65_536 + 256;
     public static final int MIN_CAPACITY = 1 << 20;
@@ -92,53 +65,21 @@ public final class DataBuffer implements AutoCloseable
     static final int PIN_SPAN_SHIFT = 4;
     private static final int TRAILER_LENGTH = 128;
     private static final long WAIT_SLICE_NS = 1_000_000L;
-    private static final IndexBuffer[] NO_INDEXES = new IndexBuffer[0];
     /** Ids of the two buffers of a mount, as index entries name them. */
     public static final int SOURCE = 0;
     public static final int WRITTEN = 1;
     /** The companion's sequences start here, so they never equal a source sequence. */
     private static final long COMPANION_SEQUENCE_BASE = 1L << 62;
 
-    /**
-     * Records that something other than an index entry still points at: elements a filter holds
-     * back (early TCP segments). The lossless policy keeps them in place.
-     */
-    @FunctionalInterface
-    public interface Pins
-    {
-        /** Lowest position in buffer {@code bufferId} still held, or {@code none}. Producer thread. */
-        long lowestPinned(int bufferId, long none);
-    }
 
-    private static final Pins NO_PINS = (bufferId, none) -> none;
 
-    /**
-     * Told where a mount's buffer memory lies, so that the caller can ask the kernel to back it
-     * well (with huge pages); this module makes no system calls of its own.
-     */
-    @FunctionalInterface
-    public interface MemoryAdvice
-    {
-        /** {@code [address, address + length)} is buffer memory, aligned to {@link #MEMORY_ALIGNMENT}. */
-        void advise(long address, long length);
-    }
 
     /** Buffer memory starts on a 2 MiB boundary, so that it can be backed by huge pages. */
     public static final int MEMORY_ALIGNMENT = 2 << 20;
 
-    /** What the buffers of one mount share: their index rings, their buffers, one space doorbell. */
-    static final class Registry
-    {
-        final DataBuffer[] buffers = new DataBuffer[2];
-        volatile Pins pins = NO_PINS;
-        final Doorbell spaceBell = new Doorbell();
-        volatile IndexBuffer[] indexes = NO_INDEXES;
-        volatile long lastReaderOpenedNs;
-        volatile boolean batchedWakeups;
-    }
 
     private final int id;
-    private final Registry registry;
+    private final Beltway beltway;
     private final UnsafeBuffer buffer;
     private final UnsafeBuffer headers;
     private final int capacity;
@@ -168,16 +109,16 @@ public final class DataBuffer implements AutoCloseable
      */
     public DataBuffer(final int capacity, final BufferPolicy policy)
     {
-        this(capacity, policy, SOURCE, new Registry());
+        this(capacity, policy, SOURCE, new Beltway());
     }
 
-    private DataBuffer(final int capacity, final BufferPolicy policy, final int id, final Registry registry)
+    private DataBuffer(final int capacity, final BufferPolicy policy, final int id, final Beltway beltway)
     {
         this.id = id;
-        this.registry = registry;
-        this.spaceBell = registry.spaceBell;
+        this.beltway = beltway;
+        this.spaceBell = beltway.spaceBell();
         this.nextSequence = id == SOURCE ? 0 : COMPANION_SEQUENCE_BASE;
-        registry.buffers[id] = this;
+        beltway.buffers[id] = this;
         this.capacity = BitUtil.findNextPositivePowerOfTwo(Math.max(capacity, MIN_CAPACITY));
         this.mask = this.capacity - 1;
         this.window = this.capacity;
@@ -185,7 +126,7 @@ public final class DataBuffer implements AutoCloseable
         this.tailIntentOffset = this.capacity + MAX_FRAME_LENGTH + MIN_RECORD_SPACE;
         this.intentStep = this.capacity >> INTENT_STEP_SHIFT;
         this.buffer = new UnsafeBuffer(BufferUtil.allocateDirectAligned(tailIntentOffset + TRAILER_LENGTH, MEMORY_ALIGNMENT));
-        this.headers = new UnsafeBuffer(BufferUtil.allocateDirectAligned(this.capacity >> HEADER_SHIFT, MEMORY_ALIGNMENT));
+        this.headers = new UnsafeBuffer(BufferUtil.allocateDirectAligned(RecordDescriptor.headerRingLength(this.capacity), MEMORY_ALIGNMENT));
         this.limit = policy == BufferPolicy.LOSSY ? Long.MAX_VALUE : this.capacity;
     }
 
@@ -195,32 +136,16 @@ public final class DataBuffer implements AutoCloseable
      */
     public DataBuffer companion(final int companionCapacity)
     {
-        synchronized (registry)
+        synchronized (beltway)
         {
-            if (id != SOURCE || registry.buffers[WRITTEN] != null)
+            if (id != SOURCE || beltway.buffers[WRITTEN] != null)
             {
                 throw new IllegalStateException("a mount has one companion buffer");
             }
-            return new DataBuffer(companionCapacity, policy, WRITTEN, registry);
+            return new DataBuffer(companionCapacity, policy, WRITTEN, beltway);
         }
     }
 
-    /**
-     * Shows {@code advice} the frame and header rings of this mount's buffers (this one and its
-     * companion, if made). With every reply pointing into the frame ring, the kernel pins its
-     * pages for each read, and walking 4 KiB pages was a seventh of a 4-reader stream.
-     */
-    public void adviseMemory(final MemoryAdvice advice)
-    {
-        for (final DataBuffer each : registry.buffers)
-        {
-            if (each != null)
-            {
-                advice.advise(each.buffer.addressOffset(), each.capacity);
-                advice.advise(each.headers.addressOffset(), each.headers.capacity());
-            }
-        }
-    }
 
     /** {@link #SOURCE} or {@link #WRITTEN}: what index entries pointing here record. */
     public int id()
@@ -237,11 +162,6 @@ public final class DataBuffer implements AutoCloseable
         whileWaiting = action;
     }
 
-    /** Declares what holds records of this mount's buffers besides index entries. */
-    public void pins(final Pins pins)
-    {
-        registry.pins = pins;
-    }
 
     /**
      * Lossless: from now on records cycle through the first {@code bytes} of the frame ring only
@@ -292,145 +212,27 @@ public final class DataBuffer implements AutoCloseable
     /** Offset in {@link #headers} of the header of the record at {@code position}. */
     private int headerOffset(final long position)
     {
-        return (int)(position & mask & -MIN_RECORD_SPACE) >> HEADER_SHIFT;
+        return RecordDescriptor.headerOffset(position, mask);
     }
 
     /** A new node ring over this buffer, counted by the lossless policy from now on. */
     public IndexBuffer newIndexBuffer(final int entries, final BufferPolicy indexPolicy)
     {
         final IndexBuffer index = new IndexBuffer(this, entries, indexPolicy);
-        synchronized (registry)
-        {
-            registry.indexes = CopyOnWrite.with(registry.indexes, index);
-        }
+        beltway.add(index);
         return index;
     }
 
-    /**
-     * From now on appends do not wake readers one by one: the producer promises to call
-     * {@link #publish()} after each batch and before it waits. A wake-up per frame (a volatile
-     * store, a read of the sleepers and often a monitor and {@code notifyAll}) was two thirds of
-     * the producer's time in a stream it could not keep up with. Call before any ring
-     * is made.
-     */
-    public void batchWakeups()
-    {
-        registry.batchedWakeups = true;
-    }
 
-    boolean batchedWakeups()
-    {
-        return registry.batchedWakeups;
-    }
 
-    /** Producer: wakes the readers of every ring appended to since the last publish. */
-    public void publish()
-    {
-        java.lang.invoke.VarHandle.fullFence();
-        for (final IndexBuffer index : registry.indexes)
-        {
-            index.publish();
-        }
-    }
 
-    /** Open readers over all index rings of this mount. */
-    public int readerCount()
-    {
-        int readers = 0;
-        for (final IndexBuffer index : registry.indexes)
-        {
-            readers += index.readerCount();
-        }
-        return readers;
-    }
 
-    /**
-     * Entries every ring of this mount can take now without waiting: the least room left in
-     * any of them (lossless), or {@link Integer#MAX_VALUE}. Producer thread only.
-     */
-    public int ringRoom()
-    {
-        return ringRoom(1);
-    }
 
-    /**
-     * The least room left in any ring if every ring has room for a batch (up to {@code batch}
-     * entries, at most a quarter of the ring), else 0. Producer thread only.
-     */
-    private int ringRoom(final int batch)
-    {
-        long room = Integer.MAX_VALUE;
-        for (final IndexBuffer index : registry.indexes)
-        {
-            final long r = index.room(batch);
-            if (r < Math.max(1, Math.min(batch, index.capacity() >> 2)))
-            {
-                return 0;
-            }
-            room = Math.min(room, r);
-        }
-        return (int)room;
-    }
 
-    /**
-     * Lossless producer: sleeps on the space doorbell until every ring has room for a batch
-     * (up to {@code batch} entries, at most a quarter of the ring), running {@code meanwhile}
-     * between checks. Waking once per batch rather than per freed entry is what a pipe
-     * writer does too; polling with short sleeps instead ran the producer in bursts of one
-     * reader's read.
-     *
-     * @return the least room of any ring, or 0 once this buffer is closed.
-     */
-    public int awaitRingRoom(final int batch, final Runnable meanwhile)
-    {
-        while (true)
-        {
-            meanwhile.run();
-            final long ticket = spaceBell.prepare();
-            try
-            {
-                if (closed)
-                {
-                    return 0;
-                }
-                final int room = ringRoom(batch);
-                if (room > 0)
-                {
-                    return room;
-                }
-                spaceBell.await(ticket, WAIT_SLICE_NS);
-            }
-            finally
-            {
-                spaceBell.finish();
-            }
-        }
-    }
 
-    /** {@link System#nanoTime()} when the latest reader opened, 0 if none ever did. */
-    public long lastReaderOpenedNs()
-    {
-        return registry.lastReaderOpenedNs;
-    }
 
-    void readerOpened()
-    {
-        registry.lastReaderOpenedNs = System.nanoTime();
-    }
 
-    DataBuffer buffer(final int bufferId)
-    {
-        return registry.buffers[bufferId & 1];
-    }
 
-    void removeIndexBuffer(final IndexBuffer index)
-    {
-        synchronized (registry)
-        {
-            registry.indexes = CopyOnWrite.without(registry.indexes, index);
-        }
-        spaceBell.ring();
-    }
 
     /**
      * Reserves room for a frame of up to {@code maxFrameLength} bytes, waiting for readers under
@@ -480,7 +282,7 @@ public final class DataBuffer implements AutoCloseable
             final long intent = placed + space(maxFrameLength) + intentStep;
             buffer.putLongVolatile(tailIntentOffset, intent);
             intentLimit = intent;
-            final long pinnedEnd = pinnedEnd(placed - capacity, intent - capacity);
+            final long pinnedEnd = beltway.pinnedEnd(id, placed - capacity, intent - capacity, capacity);
             if (pinnedEnd == Long.MIN_VALUE)
             {
                 return placed;
@@ -491,16 +293,6 @@ public final class DataBuffer implements AutoCloseable
         }
     }
 
-    /** The highest end of a range of this buffer pinned by a reader that overlaps {@code [from, to)} in some lap, or MIN_VALUE. */
-    private long pinnedEnd(final long from, final long to)
-    {
-        long end = Long.MIN_VALUE;
-        for (final IndexBuffer index : registry.indexes)
-        {
-            end = Math.max(end, index.pinnedEnd(id, from, to, capacity));
-        }
-        return end;
-    }
 
     /** Times a lossy producer moved a record past a pinned range. Producer thread. */
     public long steppedOver()
@@ -552,11 +344,11 @@ public final class DataBuffer implements AutoCloseable
         }
         final int offset = headerOffset(position);
         final long sequence = nextSequence++;
-        headers.putInt(offset + CAPTURED_LENGTH_OFFSET, capturedLength);
-        headers.putInt(offset + ORIGINAL_LENGTH_OFFSET, Math.max(originalLength, capturedLength));
-        headers.putLong(offset + SEQUENCE_OFFSET, sequence);
-        headers.putLong(offset + TIMESTAMP_OFFSET, timestampNs);
-        headers.putInt(offset + LINK_TYPE_OFFSET, linkType);
+        headers.putInt(offset + RecordDescriptor.CAPTURED_LENGTH_OFFSET, capturedLength);
+        headers.putInt(offset + RecordDescriptor.ORIGINAL_LENGTH_OFFSET, Math.max(originalLength, capturedLength));
+        headers.putLong(offset + RecordDescriptor.SEQUENCE_OFFSET, sequence);
+        headers.putLong(offset + RecordDescriptor.TIMESTAMP_OFFSET, timestampNs);
+        headers.putInt(offset + RecordDescriptor.LINK_TYPE_OFFSET, linkType);
         tail = position + space(capturedLength);
         claimedPosition = -1;
         return sequence;
@@ -594,29 +386,29 @@ public final class DataBuffer implements AutoCloseable
 
     public long sequence(final long position)
     {
-        return headers.getLong(headerOffset(position) + SEQUENCE_OFFSET);
+        return headers.getLong(headerOffset(position) + RecordDescriptor.SEQUENCE_OFFSET);
     }
 
     /** Captured length, clamped so that even a torn header keeps copies in bounds. */
     public int capturedLength(final long position)
     {
-        final int length = headers.getInt(headerOffset(position) + CAPTURED_LENGTH_OFFSET);
+        final int length = headers.getInt(headerOffset(position) + RecordDescriptor.CAPTURED_LENGTH_OFFSET);
         return length < 0 ? 0 : Math.min(length, MAX_FRAME_LENGTH);
     }
 
     public int originalLength(final long position)
     {
-        return headers.getInt(headerOffset(position) + ORIGINAL_LENGTH_OFFSET);
+        return headers.getInt(headerOffset(position) + RecordDescriptor.ORIGINAL_LENGTH_OFFSET);
     }
 
     public long timestampNs(final long position)
     {
-        return headers.getLong(headerOffset(position) + TIMESTAMP_OFFSET);
+        return headers.getLong(headerOffset(position) + RecordDescriptor.TIMESTAMP_OFFSET);
     }
 
     public int linkType(final long position)
     {
-        return headers.getInt(headerOffset(position) + LINK_TYPE_OFFSET);
+        return headers.getInt(headerOffset(position) + RecordDescriptor.LINK_TYPE_OFFSET);
     }
 
     /** Copies frame bytes {@code [from, from + length)} of a record; bounds are the caller's. */
@@ -640,23 +432,29 @@ public final class DataBuffer implements AutoCloseable
         return buffer.getLongVolatile(tailIntentOffset) - capacity <= position;
     }
 
-    /** Readers ring this after releasing space, so a waiting lossless producer rechecks. */
-    Doorbell spaceBell()
-    {
-        return spaceBell;
-    }
 
-    /** Stops producer waits on this mount's buffers; a producer blocked in {@link #claim} returns -1. */
+    /** Stops producer waits on this mount's buffers: closes the whole {@link Beltway}. */
     public void close()
     {
-        for (final DataBuffer each : registry.buffers)
-        {
-            if (each != null)
-            {
-                each.closed = true;
-            }
-        }
-        spaceBell.ring();
+        beltway.closeAll();
+    }
+
+    void markClosed()
+    {
+        closed = true;
+    }
+
+    /** The mount this buffer belongs to. */
+    public Beltway beltway()
+    {
+        return beltway;
+    }
+
+    /** Shows {@code advice} this buffer's frame and header rings. */
+    void adviseMemory(final Beltway.MemoryAdvice advice)
+    {
+        advice.advise(buffer.addressOffset(), capacity);
+        advice.advise(headers.addressOffset(), headers.capacity());
     }
 
     public boolean isClosed()
@@ -697,12 +495,7 @@ public final class DataBuffer implements AutoCloseable
 
     private long lowestNeededPosition(final long start)
     {
-        long lowest = registry.pins.lowestPinned(id, start);
-        for (final IndexBuffer index : registry.indexes)
-        {
-            lowest = Math.min(lowest, index.lowestNeededDataPosition(id, start));
-        }
-        return lowest;
+        return beltway.lowestNeeded(id, start);
     }
 
     /** Frame-ring bytes a record of this many frame bytes takes. */

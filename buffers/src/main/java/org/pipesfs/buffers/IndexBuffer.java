@@ -39,9 +39,9 @@ import java.nio.ByteBuffer;
  * <p>Thread rules: a single writer, the producer thread of the {@link DataBuffer}, calls
  * {@link #append}, {@link #splice}/{@link #unsplice} targets' appends and {@link #end}. Any
  * number of {@link IndexReader}s on any threads read; they open and close at any time. When
- * the mount batches wake-ups ({@link DataBuffer#batchWakeups}), an entry is visible to readers
+ * the mount batches wake-ups ({@link Beltway#batchWakeups}), an entry is visible to readers
  * as soon as it is appended, but sleeping readers wake only at the producer's next
- * {@link DataBuffer#publish}. Splicing ({@code ln -s}) forwards every appended entry to the target rings as well: only
+ * {@link Beltway#publish}. Splicing ({@code ln -s}) forwards every appended entry to the target rings as well: only
  * index entries move. A target skips an entry whose data sequence it already holds, so a
  * frame reached through two linked sources appears once.
  */
@@ -62,7 +62,7 @@ public final class IndexBuffer implements AutoCloseable
     private static final IndexBuffer[] NO_TARGETS = new IndexBuffer[0];
 
     private final DataBuffer data;
-    /** Appends leave waking readers to {@link #publish} (see {@link DataBuffer#batchWakeups}). */
+    /** Appends leave waking readers to {@link #publish} (see {@link Beltway#batchWakeups}). */
     private final boolean batchedWakeups;
     private boolean unpublished;
     /** Allocated when the first reader opens (or the first entry is appended): most rings never are. */
@@ -100,7 +100,7 @@ public final class IndexBuffer implements AutoCloseable
     IndexBuffer(final DataBuffer data, final int entryCount, final BufferPolicy policy)
     {
         this.data = data;
-        this.batchedWakeups = data.batchedWakeups();
+        this.batchedWakeups = data.beltway().batchedWakeups();
         this.policy = policy;
         this.capacity = BitUtil.findNextPositivePowerOfTwo(Math.max(entryCount, MIN_ENTRIES));
         this.mask = capacity - 1;
@@ -124,7 +124,7 @@ public final class IndexBuffer implements AutoCloseable
     /** The data buffer an entry with this buffer id points into. */
     DataBuffer data(final int bufferId)
     {
-        return data.buffer(bufferId);
+        return data.beltway().buffer(bufferId);
     }
 
     public int capacity()
@@ -324,7 +324,7 @@ public final class IndexBuffer implements AutoCloseable
     {
         closed = true;
         end();
-        data.removeIndexBuffer(this);
+        data.beltway().remove(this);
     }
 
     public boolean isEnded()
@@ -372,7 +372,7 @@ public final class IndexBuffer implements AutoCloseable
             allocate();
             final IndexReader reader = new IndexReader(this, tailVolatile(), runForNewReader());
             readers = CopyOnWrite.with(readers, reader);
-            data.readerOpened();
+            data.beltway().readerOpened();
             return reader;
         }
     }
@@ -388,7 +388,7 @@ public final class IndexBuffer implements AutoCloseable
                 droppedByClosedReaders += reader.dropped();
             }
         }
-        data.spaceBell().ring();
+        data.beltway().spaceBell().ring();
     }
 
     // ---- counters for .stats -----------------------------------------------------------
@@ -548,8 +548,8 @@ public final class IndexBuffer implements AutoCloseable
 
     private boolean awaitSpace(final long index)
     {
-        data.publish();
-        final Doorbell bell = data.spaceBell();
+        data.beltway().publish();
+        final Doorbell bell = data.beltway().spaceBell();
         while (true)
         {
             final long ticket = bell.prepare();

@@ -246,7 +246,7 @@ public final class IndexReader implements AutoCloseable
         if (next != cursor)
         {
             cursor = next;
-            index.data().spaceBell().ring();
+            index.data().beltway().spaceBell().ring();
         }
     }
 
@@ -407,7 +407,7 @@ public final class IndexReader implements AutoCloseable
             if (next != cursor)
             {
                 cursor = next;
-                index.data().spaceBell().ring();
+                index.data().beltway().spaceBell().ring();
             }
         }
         return written;

@@ -80,19 +80,19 @@ class CompanionBufferTest
         final DataBuffer source = new DataBuffer(1 << 20, BufferPolicy.LOSSLESS);
         final IndexBuffer ring = source.newIndexBuffer(64, BufferPolicy.LOSSLESS);
         final IndexReader reader = ring.newReader();
-        assertThat(source.ringRoom()).isEqualTo(64);
+        assertThat(source.beltway().ringRoom()).isEqualTo(64);
         for (int i = 0; i < 60; i++)
         {
             append(source, ring, frame, "e");
         }
-        assertThat(source.ringRoom()).isEqualTo(4);
+        assertThat(source.beltway().ringRoom()).isEqualTo(4);
         for (int i = 0; i < 4; i++)
         {
             append(source, ring, frame, "e");
         }
-        assertThat(source.ringRoom()).isZero();
+        assertThat(source.beltway().ringRoom()).isZero();
         reader.read(out, 0, 2, ElementFormat.VIEW);
-        assertThat(source.ringRoom()).as("room rechecks the readers once it runs out").isEqualTo(2);
+        assertThat(source.beltway().ringRoom()).as("room rechecks the readers once it runs out").isEqualTo(2);
         reader.close();
 
         final IndexBuffer wide = source.newIndexBuffer(1 << 10, BufferPolicy.LOSSLESS);

@@ -272,7 +272,7 @@ final class Dispatcher
      */
     private boolean awaitRingRoom()
     {
-        final int room = data.awaitRingRoom(RING_BATCH, serviceWrites);
+        final int room = data.beltway().awaitRingRoom(RING_BATCH, serviceWrites);
         ringBudget = room - 1L;
         return room > 0;
     }
@@ -284,7 +284,7 @@ final class Dispatcher
         if (structure.transformNodes().length > 0)
         {
             releaseOldHolds(true);
-            data.publish();
+            data.beltway().publish();
         }
     }
 

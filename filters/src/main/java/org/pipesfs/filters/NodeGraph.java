@@ -66,7 +66,7 @@ public final class NodeGraph implements FrameSink
     public NodeGraph(final DataBuffer data, final BufferPolicy policy, final int indexEntries)
     {
         this.data = data;
-        data.batchWakeups();
+        data.beltway().batchWakeups();
         final DataBuffer written = data.companion(Math.max(DataBuffer.MIN_CAPACITY, data.capacity() / 4));
         final DataBuffer[] buffers = {data, written};
         final Object lock = new Object();
@@ -78,7 +78,7 @@ public final class NodeGraph implements FrameSink
         this.injector = new WriteInjector(inlet, buffers, policy, dispatcher, liveness);
         dispatcher.serviceWrites(injector::serviceWrites);
         data.whileWaiting(dispatcher::producerWaiting);
-        data.pins(dispatcher::lowestHeld);
+        data.beltway().pins(dispatcher::lowestHeld);
     }
 
     /** Sets the mount's memory budget; before any node other than the root is made. */
@@ -132,7 +132,7 @@ public final class NodeGraph implements FrameSink
     /** Wakes readers of everything appended so far; the source pump calls it after each batch. */
     public void publish()
     {
-        data.publish();
+        data.beltway().publish();
     }
 
     /**

@@ -52,7 +52,7 @@ final class WriteInjector
         {
             if (inlet.drain(injector) > 0)
             {
-                data.publish();
+                data.beltway().publish();
             }
             inlet.releaseClosed();
             liveness.settleIfChanged();

@@ -1,6 +1,7 @@
 package org.pipesfs.fs;
 
 import jnr.ffi.LibraryLoader;
+import org.pipesfs.buffers.Beltway;
 import org.pipesfs.buffers.DataBuffer;
 
 /**
@@ -11,7 +12,7 @@ import org.pipesfs.buffers.DataBuffer;
  * it, the pages are collapsed at once (MADV_COLLAPSE, Linux 6.1); where the kernel refuses,
  * khugepaged may still do it later, and nothing else changes.
  */
-final class HugePages implements DataBuffer.MemoryAdvice
+final class HugePages implements Beltway.MemoryAdvice
 {
     private static final int MADV_HUGEPAGE = 14;
     private static final int MADV_COLLAPSE = 25;

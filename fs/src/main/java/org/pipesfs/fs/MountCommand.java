@@ -130,7 +130,7 @@ final class MountCommand implements Callable<Integer>
             frames.close();
             return fail("--buffer " + buffer + ": not enough memory for the buffers (" + ex.getMessage() + ")");
         }
-        data.adviseMemory(new HugePages());
+        data.beltway().adviseMemory(new HugePages());
         graph.withMemoryBudget(memoryBytes);
         if (!bare)
         {

@@ -145,7 +145,7 @@ final class SourcePump implements AutoCloseable
                 if (policy == BufferPolicy.LOSSLESS)
                 {
                     final long now = System.nanoTime();
-                    if (data.readerCount() == 0)
+                    if (data.beltway().readerCount() == 0)
                     {
                         hadReaders = false;
                         firstReaderNs = 0;
@@ -158,7 +158,7 @@ final class SourcePump implements AutoCloseable
                         {
                             firstReaderNs = now;
                         }
-                        if (now - data.lastReaderOpenedNs() < SETTLE_NS && now - firstReaderNs < MAX_SETTLE_NS)
+                        if (now - data.beltway().lastReaderOpenedNs() < SETTLE_NS && now - firstReaderNs < MAX_SETTLE_NS)
                         {
                             idle(WAIT_NS);
                             continue;
