@@ -1,9 +1,11 @@
 package org.pipesfs.nic.live;
 
 import org.agrona.UnsafeApi;
+import org.agrona.concurrent.UnsafeBuffer;
 import org.pipesfs.buffers.DataBuffer;
 import org.pipesfs.buffers.FrameSink;
 import org.pipesfs.nic.FrameSource;
+import org.pipesfs.nic.Ingest;
 import org.pipesfs.nic.pcap.PcapFormat;
 
 /**
@@ -34,6 +36,7 @@ public final class LiveSource implements FrameSource
     private boolean favoured;
     private long packets;
     private long bytes;
+    private final Ingest.Record record = new Received();
     private volatile String problem;
 
     public LiveSource(final String spec)
@@ -51,7 +54,6 @@ public final class LiveSource implements FrameSource
         {
             favourCallingThread();
         }
-        final long base = data.buffer().addressOffset();
         boolean more = socket.next();
         if (!more)
         {
@@ -72,24 +74,46 @@ public final class LiveSource implements FrameSource
         int produced = 0;
         while (more)
         {
-            final int captured = Math.min(socket.capturedLength(), DataBuffer.MAX_FRAME_LENGTH);
-            final long position = data.claim(captured);
-            if (position < 0)
-            {
-                return END;
-            }
-            UnsafeApi.copyMemory(socket.frameAddress(), base + data.frameOffset(position), captured);
-            final long sequence = data.commit(position, captured, Math.max(captured, socket.wireLength()),
-                socket.timestampNs(), linkType());
-            packets++;
-            bytes += captured;
-            if (!sink.onFrame(position, sequence, captured))
+            if (!Ingest.one(data, sink, record))
             {
                 return END;
             }
             more = ++produced < limit && !socket.isLastOfBlock() && socket.next();
         }
         return produced;
+    }
+
+    /** The frame the socket's ring holds now, copied once from the ring into its slot. */
+    private final class Received implements Ingest.Record
+    {
+        public int maxLength()
+        {
+            return Math.min(socket.capturedLength(), DataBuffer.MAX_FRAME_LENGTH);
+        }
+
+        public int writeTo(final UnsafeBuffer frames, final int offset)
+        {
+            final int captured = maxLength();
+            UnsafeApi.copyMemory(socket.frameAddress(), frames.addressOffset() + offset, captured);
+            packets++;
+            bytes += captured;
+            return captured;
+        }
+
+        public int originalLength(final int captured)
+        {
+            return Math.max(captured, socket.wireLength());
+        }
+
+        public long timestampNs()
+        {
+            return socket.timestampNs();
+        }
+
+        public int linkType()
+        {
+            return PcapFormat.LINKTYPE_ETHERNET;
+        }
     }
 
     /**

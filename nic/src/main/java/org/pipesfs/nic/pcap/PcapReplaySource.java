@@ -2,7 +2,9 @@ package org.pipesfs.nic.pcap;
 
 import org.pipesfs.buffers.DataBuffer;
 import org.pipesfs.buffers.FrameSink;
+import org.agrona.concurrent.UnsafeBuffer;
 import org.pipesfs.nic.FrameSource;
+import org.pipesfs.nic.Ingest;
 
 import java.nio.channels.FileChannel;
 
@@ -28,6 +30,7 @@ public final class PcapReplaySource implements FrameSource
     private long packets;
     private long bytes;
     private long truncatedRecords;
+    private final Ingest.Record record = new Replayed();
     private volatile String problem;
 
     public PcapReplaySource(final ReplaySpec spec)
@@ -88,29 +91,51 @@ public final class PcapReplaySource implements FrameSource
             {
                 return produced;
             }
-            final int length = Math.min(reader.capturedLength(), DataBuffer.MAX_FRAME_LENGTH);
-            final long position = data.claim(length);
-            if (position < 0)
-            {
-                return END;
-            }
-            data.buffer().putBytes(data.frameOffset(position), reader.buffer(), reader.offset(), length);
-            final long sequence = data.commit(
-                position, length, reader.originalLength(), reader.timestampNs(), reader.linkType());
-            if (reader.originalLength() > length)
-            {
-                truncatedRecords++;
-            }
             pending = false;
-            packets++;
-            bytes += length;
             produced++;
-            if (!sink.onFrame(position, sequence, length))
+            if (!Ingest.one(data, sink, record))
             {
                 return END;
             }
         }
         return produced;
+    }
+
+    /** The capture's current record, copied once from the file window into its slot. */
+    private final class Replayed implements Ingest.Record
+    {
+        public int maxLength()
+        {
+            return Math.min(reader.capturedLength(), DataBuffer.MAX_FRAME_LENGTH);
+        }
+
+        public int writeTo(final UnsafeBuffer frames, final int offset)
+        {
+            final int length = maxLength();
+            frames.putBytes(offset, reader.buffer(), reader.offset(), length);
+            if (reader.originalLength() > length)
+            {
+                truncatedRecords++;
+            }
+            packets++;
+            bytes += length;
+            return length;
+        }
+
+        public int originalLength(final int captured)
+        {
+            return reader.originalLength();
+        }
+
+        public long timestampNs()
+        {
+            return reader.timestampNs();
+        }
+
+        public int linkType()
+        {
+            return reader.linkType();
+        }
     }
 
     /** Moves to the next record, starting another pass if loops remain. */

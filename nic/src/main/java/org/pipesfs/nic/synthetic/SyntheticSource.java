@@ -4,6 +4,7 @@ import org.agrona.concurrent.UnsafeBuffer;
 import org.pipesfs.buffers.DataBuffer;
 import org.pipesfs.buffers.FrameSink;
 import org.pipesfs.nic.FrameSource;
+import org.pipesfs.nic.Ingest;
 import org.pipesfs.nic.pcap.PcapFormat;
 
 /**
@@ -20,6 +21,7 @@ public final class SyntheticSource implements FrameSource
     private long startNs = -1;
     private long packets;
     private long bytes;
+    private final Ingest.Record record = new Generated();
 
     public SyntheticSource(final SyntheticSpec spec)
     {
@@ -49,26 +51,48 @@ public final class SyntheticSource implements FrameSource
             final long due = (now - startNs) * spec.rate() / 1_000_000_000L + 1 - packets;
             budget = Math.min(budget, Math.max(0, due));
         }
-        final UnsafeBuffer buffer = data.buffer();
         int produced = 0;
         while (produced < budget)
         {
-            final long position = data.claim(SyntheticGenerator.MAX_FRAME);
-            if (position < 0)
-            {
-                return END;
-            }
-            final int length = generator.next(buffer, data.frameOffset(position));
-            final long sequence = data.commit(position, length, length, epochOffsetNs + System.nanoTime(), linkType());
-            packets++;
-            bytes += length;
             produced++;
-            if (!sink.onFrame(position, sequence, length))
+            if (!Ingest.one(data, sink, record))
             {
                 return END;
             }
         }
         return produced;
+    }
+
+    /** The generator's next frame, written straight into its slot. */
+    private final class Generated implements Ingest.Record
+    {
+        public int maxLength()
+        {
+            return SyntheticGenerator.MAX_FRAME;
+        }
+
+        public int writeTo(final UnsafeBuffer frames, final int offset)
+        {
+            final int length = generator.next(frames, offset);
+            packets++;
+            bytes += length;
+            return length;
+        }
+
+        public int originalLength(final int captured)
+        {
+            return captured;
+        }
+
+        public long timestampNs()
+        {
+            return epochOffsetNs + System.nanoTime();
+        }
+
+        public int linkType()
+        {
+            return PcapFormat.LINKTYPE_ETHERNET;
+        }
     }
 
     public double progress()

@@ -1,0 +1,56 @@
+package org.pipesfs.nic;
+
+import org.agrona.concurrent.UnsafeBuffer;
+import org.pipesfs.buffers.DataBuffer;
+import org.pipesfs.buffers.FrameSink;
+
+/**
+ * The one way a frame enters a mount: claim room in the data buffer for the source's current
+ * record, let the source write the frame there (its only copy), commit the record's header,
+ * and hand it to the sink. Every source is a cursor over its records ({@link Record}) that
+ * calls this step; none writes its own claim, copy and commit.
+ *
+ * <p>Thread rule: the producer thread only, like the data buffer's claim and commit.
+ */
+public final class Ingest
+{
+    /** A source's current record, as the ingest step needs it. */
+    public interface Record
+    {
+        /** The most frame bytes the record can take: the room claimed for it. */
+        int maxLength();
+
+        /** Writes the frame at {@code offset} in {@code frames} and returns its captured length. */
+        int writeTo(UnsafeBuffer frames, int offset);
+
+        /** Its length on the wire, given what was captured. */
+        int originalLength(int captured);
+
+        long timestampNs();
+
+        int linkType();
+    }
+
+    private Ingest()
+    {
+    }
+
+    /**
+     * Takes {@code record} into {@code data} and offers it to {@code sink}.
+     *
+     * @return false if the buffer closed before the record was claimed, or the sink wants no
+     *         more frames; the producer then stops.
+     */
+    public static boolean one(final DataBuffer data, final FrameSink sink, final Record record)
+    {
+        final long position = data.claim(record.maxLength());
+        if (position < 0)
+        {
+            return false;
+        }
+        final int captured = record.writeTo(data.buffer(), data.frameOffset(position));
+        final long sequence = data.commit(
+            position, captured, record.originalLength(captured), record.timestampNs(), record.linkType());
+        return sink.onFrame(position, sequence, captured);
+    }
+}
