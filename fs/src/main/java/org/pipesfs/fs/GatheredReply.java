@@ -54,6 +54,12 @@ final class GatheredReply
         return reply;
     }
 
+    /** Forgets the calling thread's reply (a thread that served replies and goes on to other work). */
+    static void detach()
+    {
+        CURRENT.remove();
+    }
+
     /** The most data bytes one reply carries. */
     int maxRead()
     {

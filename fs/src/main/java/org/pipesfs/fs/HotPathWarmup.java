@@ -4,14 +4,12 @@ import org.agrona.concurrent.UnsafeBuffer;
 import org.pipesfs.buffers.BufferPolicy;
 import org.pipesfs.buffers.DataBuffer;
 import org.pipesfs.buffers.ElementFormat;
-import org.pipesfs.buffers.GatherList;
 import org.pipesfs.buffers.IndexReader;
 import org.pipesfs.filters.Node;
 import org.pipesfs.filters.NodeGraph;
 import org.pipesfs.nic.FrameSource;
 import org.pipesfs.nic.pcap.PcapFileWriter;
 import org.pipesfs.nic.pcap.PcapFormat;
-import org.pipesfs.nic.pcap.PcapRecordFormat;
 import org.pipesfs.nic.pcap.PcapReplaySource;
 import org.pipesfs.nic.pcap.ReplaySpec;
 import org.pipesfs.nic.synthetic.SyntheticGenerator;
@@ -36,9 +34,10 @@ import java.util.function.BooleanSupplier;
  * the same two cores that carry the stream: in a 1 GB four-reader stream the compiler threads
  * took 15 % of all CPU and the stream ran a quarter slower than in a 4 GB one. While
  * a new mount waits for its readers or its start, one daemon thread produces traffic into a
- * private graph of the mount's policy and shape, a second one reads it the way FUSE workers
- * do (one gathered or copied read per view, sleeping on the ring's doorbell when all are
- * empty), and both are dropped at the end. They share code with the mount and nothing else.
+ * private graph built as the mount's is ({@link MountAssembly}), a second one reads it through
+ * the mount's own {@link OpenPipe} read path (gathered replies, sent to {@code /dev/null}, and
+ * copied pcap records), and both are dropped at the end. They share code with the mount and
+ * nothing else.
  *
  * <p>What is compiled is only as good as the profile it was compiled with: a branch the
  * warm-up never took is left out, and the first real element to take it throws the compiled
@@ -113,12 +112,8 @@ final class HotPathWarmup implements Runnable
 
     public void run()
     {
-        final DataBuffer data = new DataBuffer(BUFFER_BYTES, policy);
-        final NodeGraph graph = new NodeGraph(data, policy, NodeGraph.indexEntriesFor(policy, data.capacity()));
-        if (!bare)
-        {
-            graph.withDefaultTree();
-        }
+        final NodeGraph graph = MountAssembly.graph(BUFFER_BYTES, policy, bare, Long.MAX_VALUE, null);
+        final DataBuffer data = graph.data();
         final Reader reader = new Reader(graph);
         final Thread readerThread = new Thread(reader, "pipesfs-warmup-reader");
         readerThread.setDaemon(true);
@@ -218,17 +213,18 @@ final class HotPathWarmup implements Runnable
     }
 
     /**
-     * Reads the warm-up graph as FUSE workers read pipe files: one read per view in turn
-     * (gathered, or copied where a lossy gather gives up, and pcap records of the root), and a sleep
-     * on the root's doorbell in slices once every view is empty.
+     * Reads the warm-up graph through the mount's own read path: an {@link OpenPipe} per view,
+     * read in turn as a FUSE worker reads it (raw views answered with a gathered reply, sent to
+     * {@code /dev/null} here instead of the FUSE device; the root's {@code all.pcap} copied),
+     * and a sleep on the root's doorbell in slices once every view is empty.
      */
     private static final class Reader implements Runnable
     {
-        private final List<IndexReader> views = new ArrayList<>();
-        private final IndexReader records;
-        private final ElementFormat pcap = new PcapRecordFormat();
-        private final UnsafeBuffer scratch = new UnsafeBuffer(ByteBuffer.allocateDirect(READ_BYTES));
-        private final GatherList list = new GatherList(READ_BYTES);
+        private final List<OpenPipe> pipes = new ArrayList<>();
+        private final IndexReader root;
+        private final java.nio.ByteBuffer memory = ByteBuffer.allocateDirect(READ_BYTES);
+        private final long address = org.agrona.BufferUtil.address(memory);
+        private final MountState mount = new MountState();
         private volatile boolean running = true;
 
         Reader(final NodeGraph graph)
@@ -238,42 +234,37 @@ final class HotPathWarmup implements Runnable
                 final Node node = graph.lookup(path);
                 if (node != null)
                 {
-                    views.add(node.openReader());
+                    pipes.add(OpenPipe.raw(graph.openReader(node), ElementFormat.VIEW, true));
                 }
             }
-            records = graph.root().openReader();
+            root = graph.openReader(graph.root());
+            pipes.add(OpenPipe.pcap(root, PcapFormat.LINKTYPE_ETHERNET, true));
         }
 
         public void run()
         {
-            while (running)
+            final int devNull = jnr.posix.POSIXFactory.getPOSIX().open("/dev/null", 1, 0);
+            GatheredReply.attach(devNull, READ_BYTES);
+            try
             {
-                int read = 0;
-                for (final IndexReader view : views)
+                while (running)
                 {
-                    read += readOnce(view);
+                    int read = 0;
+                    for (final OpenPipe pipe : pipes)
+                    {
+                        read += Math.max(0, pipe.read(address, READ_BYTES, 0, mount));
+                    }
+                    if (read == 0)
+                    {
+                        root.await(OpenPipe.WAIT_SLICE_NS);
+                    }
                 }
-                read += Math.max(0, records.read(scratch, 0, READ_BYTES, pcap));
-                if (read == 0)
-                {
-                    records.await(OpenPipe.WAIT_SLICE_NS);
-                }
             }
-        }
-
-        private int readOnce(final IndexReader view)
-        {
-            list.reset();
-            final int n = view.gather(list, READ_BYTES);
-            if (n == IndexReader.NOT_GATHERED)
+            finally
             {
-                return Math.max(0, view.read(scratch, 0, READ_BYTES, ElementFormat.VIEW));
+                GatheredReply.detach();
+                jnr.posix.POSIXFactory.getPOSIX().close(devNull);
             }
-            if (n > 0)
-            {
-                view.advanceGathered();
-            }
-            return n;
         }
 
         void stop()
@@ -284,8 +275,7 @@ final class HotPathWarmup implements Runnable
         /** After the thread has ended: nothing reads any more. */
         void close()
         {
-            views.forEach(IndexReader::close);
-            records.close();
+            pipes.forEach(OpenPipe::close);
         }
     }
 

@@ -117,24 +117,16 @@ final class MountCommand implements Callable<Integer>
     private int serve(
         final Path dir, final FrameSource frames, final BufferPolicy bufferPolicy, final int bufferBytes, final long memoryBytes)
     {
-        final DataBuffer data;
         final NodeGraph graph;
         try
         {
-            data = new DataBuffer(bufferBytes, bufferPolicy);
-            graph = new NodeGraph(data, bufferPolicy, NodeGraph.indexEntriesFor(bufferPolicy, data.capacity()));
+            graph = MountAssembly.graph(bufferBytes, bufferPolicy, bare, memoryBytes, new HugePages());
         }
         catch (final OutOfMemoryError ex)
         {
             // the frame and header rings, and the written elements' buffer: about 2.5 times --buffer
             frames.close();
             return fail("--buffer " + buffer + ": not enough memory for the buffers (" + ex.getMessage() + ")");
-        }
-        data.beltway().adviseMemory(new HugePages());
-        graph.withMemoryBudget(memoryBytes);
-        if (!bare)
-        {
-            graph.withDefaultTree();
         }
         final SourcePump pump = new SourcePump(frames, graph, bufferPolicy, paused);
         if (!frames.isLive())
