@@ -22,8 +22,7 @@ import java.util.regex.Pattern;
  *   flow table, open addressing, linear probing, {@link #MAX_FLOWS} slots
  *     key: IP version, source and destination address (2 longs each), ports
  *     next expected sequence, FIN sequence, flags, last activity, held-piece list head/count
- *   piece pool, {@link #MAX_PIECES} pieces, each: tcp sequence, length, buffer id,
- *     record position and sequence, offset of its first byte in the frame, next piece
+ *   a {@link PiecePool} of {@link #MAX_PIECES} pieces, chained per flow
  * </pre>
  *
  * Bounds: at most {@link #MAX_PIECES_PER_FLOW} pieces wait per flow and {@link #MAX_PIECES} in
@@ -70,16 +69,7 @@ public final class StreamReassembler implements Filter.Transform, Filter.Classif
     private int[] heldCount;
     private int flows;
 
-    // piece pool
-    private int[] pieceSeq;
-    private int[] pieceLength;
-    private byte[] pieceBuffer;
-    private long[] piecePosition;
-    private long[] pieceRecord;
-    private int[] pieceOffset;
-    private int[] pieceNext;
-    private int freePiece;
-    private int heldPieces;
+    private PiecePool pieces;
 
     private long clock;
     private long nextFlowId;
@@ -87,10 +77,6 @@ public final class StreamReassembler implements Filter.Transform, Filter.Classif
     private long gapBytes;
     private long duplicateBytes;
     private int sweep;
-
-    public StreamReassembler()
-    {
-    }
 
     /** The flow table and piece pool at their full size: what {@link #stateBytes} promises. */
     public long stateBytes()
@@ -116,17 +102,7 @@ public final class StreamReassembler implements Filter.Transform, Filter.Classif
         className = new String[MAX_FLOWS];
         heldHead = new int[MAX_FLOWS];
         heldCount = new int[MAX_FLOWS];
-        pieceSeq = new int[MAX_PIECES];
-        pieceLength = new int[MAX_PIECES];
-        pieceBuffer = new byte[MAX_PIECES];
-        piecePosition = new long[MAX_PIECES];
-        pieceRecord = new long[MAX_PIECES];
-        pieceOffset = new int[MAX_PIECES];
-        pieceNext = new int[MAX_PIECES];
-        for (int i = 0; i < MAX_PIECES; i++)
-        {
-            pieceNext[i] = i + 1 < MAX_PIECES ? i + 1 : NONE;
-        }
+        pieces = new PiecePool(MAX_PIECES);
         java.util.Arrays.fill(heldHead, NONE);
     }
 
@@ -246,20 +222,20 @@ public final class StreamReassembler implements Filter.Transform, Filter.Classif
 
     public long lowestHeld(final int bufferId, final long none)
     {
-        if (heldPieces == 0)
+        if ((pieces == null || pieces.held() == 0))
         {
             return none;
         }
         long lowest = none;
-        int unseen = heldPieces; // stop once every held piece has been looked at
+        int unseen = pieces.held(); // stop once every held piece has been looked at
         for (int slot = 0; slot < MAX_FLOWS && unseen > 0; slot++)
         {
             unseen -= heldCount[slot];
-            for (int p = heldHead[slot]; p != NONE; p = pieceNext[p])
+            for (int p = heldHead[slot]; p != NONE; p = pieces.next[p])
             {
-                if (pieceBuffer[p] == bufferId)
+                if (pieces.buffer[p] == bufferId)
                 {
-                    lowest = Math.min(lowest, piecePosition[p]);
+                    lowest = Math.min(lowest, pieces.position[p]);
                 }
             }
         }
@@ -268,17 +244,17 @@ public final class StreamReassembler implements Filter.Transform, Filter.Classif
 
     public void releaseBefore(final int bufferId, final long position, final Filter.Emitter out)
     {
-        if (heldPieces == 0)
+        if ((pieces == null || pieces.held() == 0))
         {
             return;
         }
-        int unseen = heldPieces;
+        int unseen = pieces.held();
         for (int slot = 0; slot < MAX_FLOWS && unseen > 0; slot++)
         {
             unseen -= heldCount[slot];
-            for (int p = heldHead[slot]; p != NONE; p = pieceNext[p])
+            for (int p = heldHead[slot]; p != NONE; p = pieces.next[p])
             {
-                if (pieceBuffer[p] == bufferId && piecePosition[p] < position)
+                if (pieces.buffer[p] == bufferId && pieces.position[p] < position)
                 {
                     flush(slot, out);
                     break;
@@ -289,7 +265,7 @@ public final class StreamReassembler implements Filter.Transform, Filter.Classif
 
     public boolean holds()
     {
-        return heldPieces > 0;
+        return pieces != null && pieces.held() > 0;
     }
 
     // ---- reassembly -------------------------------------------------------------------------------
@@ -331,27 +307,25 @@ public final class StreamReassembler implements Filter.Transform, Filter.Classif
         drain(slot, out);
     }
 
-
-
     /** Emits held pieces that the delivered bytes have reached, trimming what was delivered already. */
     private void drain(final int slot, final Filter.Emitter out)
     {
         int p = heldHead[slot];
-        while (p != NONE && pieceSeq[p] - nextSeq[slot] <= 0)
+        while (p != NONE && pieces.seq[p] - nextSeq[slot] <= 0)
         {
-            final int behind = nextSeq[slot] - pieceSeq[p];
-            if (behind < pieceLength[p])
+            final int behind = nextSeq[slot] - pieces.seq[p];
+            if (behind < pieces.length[p])
             {
-                emit(slot, pieceBuffer[p], piecePosition[p], pieceRecord[p], pieceOffset[p] + behind,
-                    pieceLength[p] - behind, out);
-                nextSeq[slot] = pieceSeq[p] + pieceLength[p];
+                emit(slot, pieces.buffer[p], pieces.position[p], pieces.record[p], pieces.offset[p] + behind,
+                    pieces.length[p] - behind, out);
+                nextSeq[slot] = pieces.seq[p] + pieces.length[p];
             }
             else
             {
-                duplicateBytes += pieceLength[p];
+                duplicateBytes += pieces.length[p];
             }
-            final int next = pieceNext[p];
-            freePiece(p);
+            final int next = pieces.next[p];
+            pieces.release(p);
             heldCount[slot]--;
             p = next;
         }
@@ -379,15 +353,15 @@ public final class StreamReassembler implements Filter.Transform, Filter.Classif
         while (end - from > 0)
         {
             // skip pieces that end before our start
-            while (p != NONE && pieceSeq[p] + pieceLength[p] - from <= 0)
+            while (p != NONE && pieces.seq[p] + pieces.length[p] - from <= 0)
             {
                 previous = p;
-                p = pieceNext[p];
+                p = pieces.next[p];
             }
-            final int gapEnd = p == NONE ? end : (pieceSeq[p] - end < 0 ? pieceSeq[p] : end);
+            final int gapEnd = p == NONE ? end : (pieces.seq[p] - end < 0 ? pieces.seq[p] : end);
             if (gapEnd - from > 0)
             {
-                if (heldCount[slot] >= MAX_PIECES_PER_FLOW || freePiece == NONE)
+                if (heldCount[slot] >= MAX_PIECES_PER_FLOW || !pieces.hasFree())
                 {
                     // Out of room: give up the oldest gap of this flow (or, holding nothing, the
                     // gap before this segment), then take the segment anew.
@@ -403,27 +377,27 @@ public final class StreamReassembler implements Filter.Transform, Filter.Classif
                     deliver(slot, from, end - from, bufferId, position, sequence, offset + (from - start), out);
                     return;
                 }
-                final int piece = newPiece(from, gapEnd - from, bufferId, position, sequence, offset + (from - start));
-                pieceNext[piece] = p;
+                final int piece = pieces.take(from, gapEnd - from, bufferId, position, sequence, offset + (from - start));
+                pieces.next[piece] = p;
                 if (previous == NONE)
                 {
                     heldHead[slot] = piece;
                 }
                 else
                 {
-                    pieceNext[previous] = piece;
+                    pieces.next[previous] = piece;
                 }
                 heldCount[slot]++;
                 previous = piece;
             }
-            if (p == NONE || pieceSeq[p] - end >= 0)
+            if (p == NONE || pieces.seq[p] - end >= 0)
             {
                 return;
             }
-            duplicateBytes += Math.min(end, pieceSeq[p] + pieceLength[p]) - Math.max(from, pieceSeq[p]);
-            from = pieceSeq[p] + pieceLength[p];
+            duplicateBytes += Math.min(end, pieces.seq[p] + pieces.length[p]) - Math.max(from, pieces.seq[p]);
+            from = pieces.seq[p] + pieces.length[p];
             previous = p;
-            p = pieceNext[p];
+            p = pieces.next[p];
         }
     }
 
@@ -435,8 +409,8 @@ public final class StreamReassembler implements Filter.Transform, Filter.Classif
         {
             return;
         }
-        gapBytes += Integer.toUnsignedLong(pieceSeq[head] - nextSeq[slot]);
-        nextSeq[slot] = pieceSeq[head];
+        gapBytes += Integer.toUnsignedLong(pieces.seq[head] - nextSeq[slot]);
+        nextSeq[slot] = pieces.seq[head];
         drain(slot, out);
     }
 
@@ -550,8 +524,8 @@ public final class StreamReassembler implements Filter.Transform, Filter.Classif
         }
         for (int p = heldHead[slot]; p != NONE;)
         {
-            final int next = pieceNext[p];
-            freePiece(p);
+            final int next = pieces.next[p];
+            pieces.release(p);
             p = next;
         }
         flows--;
@@ -612,27 +586,6 @@ public final class StreamReassembler implements Filter.Transform, Filter.Classif
         className[to] = className[from];
         heldHead[to] = heldHead[from];
         heldCount[to] = heldCount[from];
-    }
-
-    private int newPiece(final int seq, final int length, final int bufferId, final long position, final long record, final int offset)
-    {
-        final int p = freePiece;
-        freePiece = pieceNext[p];
-        pieceSeq[p] = seq;
-        pieceLength[p] = length;
-        pieceBuffer[p] = (byte)bufferId;
-        piecePosition[p] = position;
-        pieceRecord[p] = record;
-        pieceOffset[p] = offset;
-        heldPieces++;
-        return p;
-    }
-
-    private void freePiece(final int p)
-    {
-        pieceNext[p] = freePiece;
-        freePiece = p;
-        heldPieces--;
     }
 
     /** {@code SRC.SPORT-DST.DPORT}, made once per flow. */

@@ -32,17 +32,8 @@ public final class ExprCompiler
         Map.entry("icmp-tstamp", 13L), Map.entry("icmp-tstampreply", 14L));
     private static final Map<String, Integer> PROTOCOL_NUMBERS = Map.of("icmp", 1, "tcp", 6, "udp", 17, "icmp6", 58, "sctp", 132);
 
-    private enum Kind
-    {
-        WORD, LPAREN, RPAREN, LBRACK, RBRACK, COLON, RELOP, ARITH, NOT, AND, OR, END
-    }
-
-    private record Token(Kind kind, String text)
-    {
-    }
-
     private final String source;
-    private final List<Token> tokens;
+    private final List<ExprLexer.Token> tokens;
     private int at;
     private int depth;
     // qualifiers of the last primitive, inherited by a bare ID after and/or
@@ -53,7 +44,7 @@ public final class ExprCompiler
     private ExprCompiler(final String source)
     {
         this.source = source;
-        this.tokens = lex(source);
+        this.tokens = ExprLexer.lex(source);
     }
 
     public static Matcher compile(final String expression)
@@ -64,103 +55,24 @@ public final class ExprCompiler
         }
         final ExprCompiler compiler = new ExprCompiler(expression);
         final Matcher matcher = compiler.expression();
-        if (compiler.peek().kind != Kind.END)
+        if (compiler.peek().kind() != ExprLexer.Kind.END)
         {
             throw compiler.unexpected();
         }
         return matcher;
     }
 
-    // ---- lexer ---------------------------------------------------------------------------
-
-    private static List<Token> lex(final String s)
-    {
-        final List<Token> out = new ArrayList<>();
-        int brackets = 0;
-        int i = 0;
-        while (i < s.length())
-        {
-            final char c = s.charAt(i);
-            if (Character.isWhitespace(c))
-            {
-                i++;
-                continue;
-            }
-            final String two = i + 1 < s.length() ? s.substring(i, i + 2) : "";
-            switch (two)
-            {
-                case "&&" -> { out.add(new Token(Kind.AND, two)); i += 2; continue; }
-                case "||" -> { out.add(new Token(Kind.OR, two)); i += 2; continue; }
-                case "!=", ">=", "<=", "==" -> { out.add(new Token(Kind.RELOP, two)); i += 2; continue; }
-                default -> { }
-            }
-            switch (c)
-            {
-                case '(' -> out.add(new Token(Kind.LPAREN, "("));
-                case ')' -> out.add(new Token(Kind.RPAREN, ")"));
-                case '[' -> { out.add(new Token(Kind.LBRACK, "[")); brackets++; }
-                case ']' -> { out.add(new Token(Kind.RBRACK, "]")); brackets--; }
-                case '!' -> out.add(new Token(Kind.NOT, "!"));
-                case '=', '<', '>' -> out.add(new Token(Kind.RELOP, String.valueOf(c)));
-                case '&', '|', '+', '*', '/' -> out.add(new Token(Kind.ARITH, String.valueOf(c)));
-                default -> {
-                    if (c == ':' && brackets > 0)
-                    {
-                        out.add(new Token(Kind.COLON, ":"));
-                    }
-                    else if (isWordChar(c, brackets))
-                    {
-                        int end = i;
-                        while (end < s.length() && isWordChar(s.charAt(end), brackets))
-                        {
-                            end++;
-                        }
-                        final String word = s.substring(i, end);
-                        out.add(switch (word)
-                        {
-                            case "and" -> new Token(Kind.AND, word);
-                            case "or" -> new Token(Kind.OR, word);
-                            case "not" -> new Token(Kind.NOT, word);
-                            default -> new Token(Kind.WORD, word);
-                        });
-                        i = end;
-                        continue;
-                    }
-                    else if (c == '-')
-                    {
-                        out.add(new Token(Kind.ARITH, "-"));
-                    }
-                    else
-                    {
-                        throw new FilterSpecException("expr: unsupported character '" + c + "' in '" + s + "'");
-                    }
-                }
-            }
-            i++;
-        }
-        out.add(new Token(Kind.END, "end of expression"));
-        return out;
-    }
-
-    private static boolean isWordChar(final char c, final int brackets)
-    {
-        return Character.isLetterOrDigit(c) || c == '.' || c == '_' || c == '-' || c == '\\' || (c == ':' && brackets == 0)
-            || (c == '/' && brackets == 0);
-    }
-
-    // ---- boolean structure ---------------------------------------------------------------
-
-    private Token peek()
+    private ExprLexer.Token peek()
     {
         return tokens.get(at);
     }
 
-    private Token peek(final int ahead)
+    private ExprLexer.Token peek(final int ahead)
     {
         return tokens.get(Math.min(at + ahead, tokens.size() - 1));
     }
 
-    private Token next()
+    private ExprLexer.Token next()
     {
         return tokens.get(at++);
     }
@@ -168,9 +80,9 @@ public final class ExprCompiler
     private Matcher expression()
     {
         Matcher left = unary();
-        while (peek().kind == Kind.AND || peek().kind == Kind.OR)
+        while (peek().kind() == ExprLexer.Kind.AND || peek().kind() == ExprLexer.Kind.OR)
         {
-            final boolean and = next().kind == Kind.AND;
+            final boolean and = next().kind() == ExprLexer.Kind.AND;
             final Matcher right = unary();
             left = and ? new Matcher.And(left, right) : new Matcher.Or(left, right);
         }
@@ -179,24 +91,24 @@ public final class ExprCompiler
 
     private Matcher unary()
     {
-        final Token t = peek();
-        if (t.kind == Kind.NOT)
+        final ExprLexer.Token t = peek();
+        if (t.kind() == ExprLexer.Kind.NOT)
         {
             next();
             return new Matcher.Not(unary());
         }
-        if (t.kind == Kind.LPAREN)
+        if (t.kind() == ExprLexer.Kind.LPAREN)
         {
             next();
             final Matcher inner = expression();
-            expect(Kind.RPAREN);
+            expect(ExprLexer.Kind.RPAREN);
             return inner;
         }
         if (isRelationStart())
         {
             return relation();
         }
-        if (t.kind != Kind.WORD)
+        if (t.kind() != ExprLexer.Kind.WORD)
         {
             throw unexpected();
         }
@@ -205,17 +117,17 @@ public final class ExprCompiler
 
     private boolean isRelationStart()
     {
-        final Token t = peek();
-        if (t.kind != Kind.WORD)
+        final ExprLexer.Token t = peek();
+        if (t.kind() != ExprLexer.Kind.WORD)
         {
             return false;
         }
-        if (peek(1).kind == Kind.LBRACK)
+        if (peek(1).kind() == ExprLexer.Kind.LBRACK)
         {
             return true;
         }
-        final boolean operandLike = t.text.equals("len") || isNumber(t.text) || CONSTANTS.containsKey(t.text);
-        return operandLike && (peek(1).kind == Kind.RELOP || peek(1).kind == Kind.ARITH);
+        final boolean operandLike = t.text().equals("len") || isNumber(t.text()) || CONSTANTS.containsKey(t.text());
+        return operandLike && (peek(1).kind() == ExprLexer.Kind.RELOP || peek(1).kind() == ExprLexer.Kind.ARITH);
     }
 
     // ---- primitives --------------------------------------------------------------------------
@@ -228,8 +140,8 @@ public final class ExprCompiler
         boolean qualified = false;
         while (true)
         {
-            final Token t = peek();
-            final String w = t.kind == Kind.WORD ? t.text : "";
+            final ExprLexer.Token t = peek();
+            final String w = t.kind() == ExprLexer.Kind.WORD ? t.text() : "";
             if (!qualified && PROTOCOL_WORDS.contains(w))
             {
                 next();
@@ -265,7 +177,7 @@ public final class ExprCompiler
             {
                 next();
                 int id = -1;
-                if (peek().kind == Kind.WORD && isNumber(peek().text))
+                if (peek().kind() == ExprLexer.Kind.WORD && isNumber(peek().text()))
                 {
                     id = (int)number(next(), 0, 4095);
                 }
@@ -284,7 +196,7 @@ public final class ExprCompiler
                 return new Matcher.Relation(new Value.Length(), w.equals("greater") ? Matcher.Relation.GE : Matcher.Relation.LE,
                     new Value.Constant(n));
             }
-            if (t.kind != Kind.WORD || KEYWORDS.contains(w))
+            if (t.kind() != ExprLexer.Kind.WORD || KEYWORDS.contains(w))
             {
                 throw unexpected();
             }
@@ -320,9 +232,9 @@ public final class ExprCompiler
         lastType = type;
     }
 
-    private static boolean endsPrimitive(final Token t)
+    private static boolean endsPrimitive(final ExprLexer.Token t)
     {
-        return t.kind == Kind.END || t.kind == Kind.AND || t.kind == Kind.OR || t.kind == Kind.RPAREN;
+        return t.kind() == ExprLexer.Kind.END || t.kind() == ExprLexer.Kind.AND || t.kind() == ExprLexer.Kind.OR || t.kind() == ExprLexer.Kind.RPAREN;
     }
 
     private Matcher protocol(final String proto)
@@ -343,11 +255,11 @@ public final class ExprCompiler
     private Matcher ipProto(final String proto)
     {
         // As in tcpdump, a protocol name here is a keyword and must be escaped: ip proto \\udp.
-        final Token t = next();
-        final String name = t.text.startsWith("\\") ? t.text.substring(1) : null;
-        if (name == null && PROTOCOL_NUMBERS.containsKey(t.text))
+        final ExprLexer.Token t = next();
+        final String name = t.text().startsWith("\\") ? t.text().substring(1) : null;
+        if (name == null && PROTOCOL_NUMBERS.containsKey(t.text()))
         {
-            throw new FilterSpecException("expr: write 'proto \\" + t.text + "' or a number, not 'proto " + t.text + "'");
+            throw new FilterSpecException("expr: write 'proto \\" + t.text() + "' or a number, not 'proto " + t.text() + "'");
         }
         final long n = name != null && PROTOCOL_NUMBERS.containsKey(name) ? PROTOCOL_NUMBERS.get(name) : number(t, 0, 255);
         if (proto == null)
@@ -405,10 +317,10 @@ public final class ExprCompiler
                 }
                 byte[] mask = null;
                 String address = id;
-                if (type.equals("net") && peek().kind == Kind.WORD && peek().text.equals("mask"))
+                if (type.equals("net") && peek().kind() == ExprLexer.Kind.WORD && peek().text().equals("mask"))
                 {
                     next();
-                    mask = Addresses.parseV4(next().text, source);
+                    mask = Addresses.parseV4(next().text(), source);
                 }
                 else if (type.equals("net") && id.contains("/"))
                 {
@@ -461,14 +373,14 @@ public final class ExprCompiler
     private Matcher relation()
     {
         final Value left = arithmetic(0);
-        final Token op = next();
-        if (op.kind != Kind.RELOP)
+        final ExprLexer.Token op = next();
+        if (op.kind() != ExprLexer.Kind.RELOP)
         {
             at--;
             throw unexpected();
         }
         final Value right = arithmetic(0);
-        final int code = switch (op.text)
+        final int code = switch (op.text())
         {
             case "=", "==" -> Matcher.Relation.EQ;
             case "!=" -> Matcher.Relation.NE;
@@ -494,9 +406,9 @@ public final class ExprCompiler
     private Value arithmetic(final int minimum)
     {
         Value left = operand();
-        while (peek().kind == Kind.ARITH && precedence(peek().text) > minimum)
+        while (peek().kind() == ExprLexer.Kind.ARITH && precedence(peek().text()) > minimum)
         {
-            final String op = next().text;
+            final String op = next().text();
             final Value right = arithmetic(precedence(op));
             left = new Value.Binary(left, op.charAt(0), right);
         }
@@ -505,38 +417,38 @@ public final class ExprCompiler
 
     private Value operand()
     {
-        final Token t = next();
-        if (t.kind == Kind.LPAREN)
+        final ExprLexer.Token t = next();
+        if (t.kind() == ExprLexer.Kind.LPAREN)
         {
             final Value inner = arithmetic(0);
-            expect(Kind.RPAREN);
+            expect(ExprLexer.Kind.RPAREN);
             return inner;
         }
-        if (t.kind != Kind.WORD)
+        if (t.kind() != ExprLexer.Kind.WORD)
         {
             at--;
             throw unexpected();
         }
-        if (t.text.equals("len"))
+        if (t.text().equals("len"))
         {
             return new Value.Length();
         }
-        if (CONSTANTS.containsKey(t.text))
+        if (CONSTANTS.containsKey(t.text()))
         {
-            return new Value.Constant(CONSTANTS.get(t.text));
+            return new Value.Constant(CONSTANTS.get(t.text()));
         }
-        if (isNumber(t.text))
+        if (isNumber(t.text()))
         {
             return new Value.Constant(number(t, 0, 0xffffffffL));
         }
-        if (peek().kind == Kind.LBRACK)
+        if (peek().kind() == ExprLexer.Kind.LBRACK)
         {
             next();
-            final Token offsetToken = next();
-            final long offset = CONSTANTS.containsKey(offsetToken.text) ? CONSTANTS.get(offsetToken.text)
+            final ExprLexer.Token offsetToken = next();
+            final long offset = CONSTANTS.containsKey(offsetToken.text()) ? CONSTANTS.get(offsetToken.text())
                 : number(offsetToken, 0, 65535);
             int size = 1;
-            if (peek().kind == Kind.COLON)
+            if (peek().kind() == ExprLexer.Kind.COLON)
             {
                 next();
                 size = (int)number(next(), 1, 4);
@@ -545,13 +457,13 @@ public final class ExprCompiler
                     throw new FilterSpecException("expr: load size must be 1, 2 or 4, not 3");
                 }
             }
-            expect(Kind.RBRACK);
-            return switch (t.text)
+            expect(ExprLexer.Kind.RBRACK);
+            return switch (t.text())
             {
                 case "ether" -> new Value.Load(depth, 0, 0, (int)offset, size);
                 case "ip" -> new Value.Load(depth, 3, 0, (int)offset, size);
-                case "tcp", "udp", "icmp" -> new Value.Load(depth, 4, PROTOCOL_NUMBERS.get(t.text), (int)offset, size);
-                default -> throw new FilterSpecException("expr: '" + t.text + "[...]' is not supported");
+                case "tcp", "udp", "icmp" -> new Value.Load(depth, 4, PROTOCOL_NUMBERS.get(t.text()), (int)offset, size);
+                default -> throw new FilterSpecException("expr: '" + t.text() + "[...]' is not supported");
             };
         }
         at--;
@@ -560,9 +472,9 @@ public final class ExprCompiler
 
     // ---- helpers ----------------------------------------------------------------------------------
 
-    private void expect(final Kind kind)
+    private void expect(final ExprLexer.Kind kind)
     {
-        if (peek().kind != kind)
+        if (peek().kind() != kind)
         {
             throw unexpected();
         }
@@ -571,10 +483,10 @@ public final class ExprCompiler
 
     private FilterSpecException unexpected()
     {
-        final Token t = peek();
-        return new FilterSpecException(t.kind == Kind.END
+        final ExprLexer.Token t = peek();
+        return new FilterSpecException(t.kind() == ExprLexer.Kind.END
             ? "expr: '" + source + "' ends too early"
-            : "expr: unexpected '" + t.text + "' in '" + source + "'");
+            : "expr: unexpected '" + t.text() + "' in '" + source + "'");
     }
 
     private static boolean isNumber(final String text)
@@ -586,9 +498,9 @@ public final class ExprCompiler
         return !text.isEmpty() && text.chars().allMatch(Character::isDigit);
     }
 
-    private long number(final Token t, final long min, final long max)
+    private long number(final ExprLexer.Token t, final long min, final long max)
     {
-        return number(t.text, min, max);
+        return number(t.text(), min, max);
     }
 
     private long number(final String text, final long min, final long max)
