@@ -37,13 +37,12 @@ import java.nio.ByteBuffer;
  * a reader by its next entry of each buffer alone.
  *
  * <p>Thread rules: a single writer, the producer thread of the {@link DataBuffer}, calls
- * {@link #append}, {@link #splice}/{@link #unsplice} targets' appends and {@link #end}. Any
+ * {@link #append} and {@link #end}. Any
  * number of {@link IndexReader}s on any threads read; they open and close at any time. When
  * the mount batches wake-ups ({@link Beltway#batchWakeups}), an entry is visible to readers
  * as soon as it is appended, but sleeping readers wake only at the producer's next
- * {@link Beltway#publish}. Splicing ({@code ln -s}) forwards every appended entry to the target rings as well: only
- * index entries move. A target skips an entry whose data sequence it already holds, so a
- * frame reached through two linked sources appears once.
+ * {@link Beltway#publish}. A ring appends what it is given: whether an element reaching a node
+ * by two paths ({@code ln -s}) is kept once is the graph's decision, made in one place.
  */
 public final class IndexBuffer implements AutoCloseable
 {
@@ -59,7 +58,6 @@ public final class IndexBuffer implements AutoCloseable
     private static final int PADDED_COUNTER = 128;
     private static final long WAIT_SLICE_NS = 1_000_000L;
     private static final IndexReader[] NO_READERS = new IndexReader[0];
-    private static final IndexBuffer[] NO_TARGETS = new IndexBuffer[0];
 
     private final DataBuffer data;
     /** Appends leave waking readers to {@link #publish} (see {@link Beltway#batchWakeups}). */
@@ -79,7 +77,6 @@ public final class IndexBuffer implements AutoCloseable
     private final Doorbell dataBell = new Doorbell();
 
     private volatile IndexReader[] readers = NO_READERS;
-    private volatile IndexBuffer[] targets = NO_TARGETS;
     private volatile boolean ended;
     /** Runs of the stream: {@link #restart} starts the next one. */
     private volatile long run;
@@ -91,8 +88,6 @@ public final class IndexBuffer implements AutoCloseable
     // written by the producer only; read racily by stats after a volatile read of the tail
     private long tail;
     private long limit;
-    private long lastSourceSequence = -1;
-    private long lastWrittenSequence = -1;
     private long bytesOut;
     // written under this object's lock when readers close
     private long droppedByClosedReaders;
@@ -138,8 +133,9 @@ public final class IndexBuffer implements AutoCloseable
     }
 
     /**
-     * Appends one entry and forwards it to spliced targets. Under the lossless policy it waits
-     * for the slowest reader of this ring.
+     * Appends one entry: a whole record, or a piece of one (a reassembled stream delivers one
+     * segment's bytes in several pieces). Under the lossless policy it waits for the slowest
+     * reader of this ring.
      *
      * @return false if the ring was closed or its data buffer closed while waiting.
      */
@@ -151,25 +147,6 @@ public final class IndexBuffer implements AutoCloseable
 
     /** {@link #append} of an entry pointing into the data buffer {@code bufferId}. */
     public boolean append(
-        final int bufferId,
-        final long dataPosition,
-        final long dataSequence,
-        final int viewOffset,
-        final int viewLength,
-        final int classTag)
-    {
-        if (dataSequence == (bufferId == DataBuffer.SOURCE ? lastSourceSequence : lastWrittenSequence))
-        {
-            return !closed;
-        }
-        return appendPiece(bufferId, dataPosition, dataSequence, viewOffset, viewLength, classTag);
-    }
-
-    /**
-     * Appends an entry even if the previous one points at the same record: a piece of a record
-     * (a reassembled stream delivers one segment's bytes in several pieces), not a duplicate.
-     */
-    public boolean appendPiece(
         final int bufferId,
         final long dataPosition,
         final long dataSequence,
@@ -207,14 +184,6 @@ public final class IndexBuffer implements AutoCloseable
         entries.putInt(offset + VIEW_LENGTH_OFFSET, viewLength);
         entries.putInt(offset + CLASS_TAG_OFFSET, classTag);
         entries.putInt(offset + DATA_BUFFER_OFFSET, bufferId);
-        if (bufferId == DataBuffer.SOURCE)
-        {
-            lastSourceSequence = dataSequence;
-        }
-        else
-        {
-            lastWrittenSequence = dataSequence;
-        }
         bytesOut += viewLength;
         tail = index + 1;
         if (batchedWakeups)
@@ -226,12 +195,6 @@ public final class IndexBuffer implements AutoCloseable
         {
             entries.putLongVolatile(tailOffset, index + 1);
             dataBell.ring();
-        }
-
-        final IndexBuffer[] spliced = targets;
-        for (final IndexBuffer target : spliced)
-        {
-            target.append(bufferId, dataPosition, dataSequence, viewOffset, viewLength, classTag);
         }
         return true;
     }
@@ -254,26 +217,6 @@ public final class IndexBuffer implements AutoCloseable
             entries = new UnsafeBuffer(memory);
         }
         return entries;
-    }
-
-    /** Feeds every entry appended from now on into {@code target} too (fan-in at the target). */
-    public void splice(final IndexBuffer target)
-    {
-        synchronized (this)
-        {
-            targets = CopyOnWrite.with(targets, target);
-        }
-    }
-
-    /** Stops feeding {@code target}; returns whether it was spliced. */
-    public boolean unsplice(final IndexBuffer target)
-    {
-        synchronized (this)
-        {
-            final IndexBuffer[] old = targets;
-            targets = CopyOnWrite.without(old, target);
-            return targets != old;
-        }
     }
 
     /** Marks end of stream: readers that have drained the ring then read end-of-file. */

@@ -77,7 +77,7 @@ final class Dispatcher
         try
         {
             node.countIn();
-            if (deliver(node, DataBuffer.WRITTEN, position, sequence, 0, frameLength, true, false))
+            if (deliver(node, DataBuffer.WRITTEN, position, sequence, 0, frameLength, true))
             {
                 offerDownstream(node, position, sequence, 0, frameLength);
             }
@@ -103,7 +103,7 @@ final class Dispatcher
         packet.decode(data.buffer(), data.frameOffset(position), capturedLength, data.linkType(position),
             PacketView.TRANSPARENT).originalLength(data.originalLength(position));
         root.countIn();
-        if (!deliver(root, DataBuffer.SOURCE, position, sequence, 0, capturedLength, true, false))
+        if (!deliver(root, DataBuffer.SOURCE, position, sequence, 0, capturedLength, true))
         {
             return false;
         }
@@ -146,14 +146,16 @@ final class Dispatcher
     }
 
     /**
-     * The one step every element takes at a node: counted and kept (once, unless it reached
-     * the node by a second path), and appended to the node's ring while anyone reads it.
+     * The one step every element takes at a node: counted and kept (once: an element that
+     * reaches a node by a second path is dropped here, and only here), and appended to the
+     * node's ring while anyone reads it. Pieces of one record are not duplicates ({@code dedupe}
+     * false).
      *
      * @return false if the node had it already, or its ring is closed: then nothing goes on.
      */
     private static boolean deliver(
         final Node node, final int buffer, final long position, final long sequence, final int offset, final int length,
-        final boolean dedupe, final boolean piece)
+        final boolean dedupe)
     {
         if (!node.keep(buffer, sequence, length, dedupe))
         {
@@ -164,8 +166,7 @@ final class Dispatcher
         {
             return true;
         }
-        return piece ? out.appendPiece(buffer, position, sequence, offset, length, 0)
-            : out.append(buffer, position, sequence, offset, length, 0);
+        return out.append(buffer, position, sequence, offset, length, 0);
     }
 
     /** Runs a transform node (kept out of {@link #offer} so that stays small enough to inline). */
@@ -218,7 +219,7 @@ final class Dispatcher
                 offset += baseShift;
             }
         }
-        if (!deliver(node, bufferId, position, sequence, offset, Math.max(0, length), !pieces, pieces))
+        if (!deliver(node, bufferId, position, sequence, offset, Math.max(0, length), !pieces))
         {
             return; // reached through a second path: already there
         }
@@ -420,7 +421,7 @@ final class Dispatcher
                     accepted(node, node.filter(), null, position, sequence, offset, length);
                     return;
                 }
-                deliver(node, elementBuffer, position, sequence, offset, length, false, true);
+                deliver(node, elementBuffer, position, sequence, offset, length, false);
                 if (className != null && node.filter() instanceof Filter.Classifier classifier)
                 {
                     structure.ensureClass(node, classifier, className);
