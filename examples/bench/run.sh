@@ -44,7 +44,7 @@ STREAM_BYTES=$(( FRAMES1500 * 1500 * LOOPS ))
 RAW="$OUT/raw-$STREAM_BYTES"
 [ -s "$RAW" ] || head -c "$STREAM_BYTES" /dev/urandom > "$RAW"
 # The web mix: mostly HTTP with multi-segment responses and clients spread over the IPv4 space,
-# about a million frames of about 1,000 bytes (README, End-to-end benchmarks, on why not the
+# about a million frames of about 1,000 bytes (docs/BENCHMARKS.md, End-to-end benchmarks, on why not the
 # default mix). Bump the name when the web mix changes, so the capture is rebuilt.
 WEB="$OUT/web-1.pcap"
 [ -s "$WEB" ] || "$PIPESFS" synth --mix web --size 1G "$WEB" >/dev/null 2>&1
