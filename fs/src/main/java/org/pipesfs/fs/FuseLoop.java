@@ -1,6 +1,5 @@
 package org.pipesfs.fs;
 
-import jnr.ffi.LibraryLoader;
 import jnr.ffi.Pointer;
 import jnr.ffi.Struct;
 import org.agrona.BufferUtil;
@@ -44,36 +43,8 @@ final class FuseLoop
     private static final int EAGAIN = 11;
     private static final int ENOENT = 2;
 
-    /** The libfuse 2.9 symbols the loop needs; the hot ones take raw addresses. */
-    public interface LibFuseSession
-    {
-        Pointer fuse_setup(int argc, String[] argv, Pointer op, long opSize, Pointer mountpoint,
-            Pointer multithreaded, Pointer userData);
 
-        void fuse_teardown(Pointer fuse, Pointer mountpoint);
-
-        long fuse_get_session(Pointer fuse);
-
-        long fuse_session_next_chan(long session, long channel);
-
-        long fuse_chan_bufsize(long channel);
-
-        int fuse_session_receive_buf(long session, long buf, long channelOut);
-
-        void fuse_session_process_buf(long session, long buf, long channel);
-
-        int fuse_session_exited(long session);
-
-        void fuse_session_exit(long session);
-
-        long fuse_kern_chan_new(int fd);
-
-        void fuse_chan_destroy(long channel);
-
-        int fuse_chan_fd(long channel);
-    }
-
-    private static final LibFuseSession LIB = load();
+    private static final LibFuse LIB = LibFuse.INSTANCE;
 
     private final long session;
     private final long channel;
@@ -207,18 +178,6 @@ final class FuseLoop
             }
             // keeps the buffer reachable until libfuse is done with its address
             java.lang.ref.Reference.reachabilityFence(memory);
-        }
-    }
-
-    private static LibFuseSession load()
-    {
-        try
-        {
-            return LibraryLoader.create(LibFuseSession.class).failImmediately().load("fuse");
-        }
-        catch (final Throwable first)
-        {
-            return LibraryLoader.create(LibFuseSession.class).failImmediately().load("libfuse.so.2");
         }
     }
 }

@@ -1,7 +1,6 @@
 package org.pipesfs.fs;
 
-import jnr.ffi.LibraryLoader;
-import jnr.ffi.annotations.SaveError;
+import org.pipesfs.nic.os.LibC;
 import org.agrona.BufferUtil;
 import org.agrona.UnsafeApi;
 import org.pipesfs.buffers.GatherList;
@@ -21,15 +20,7 @@ import java.nio.ByteBuffer;
  */
 final class GatheredReply
 {
-    /** The one libc call the reply needs. */
-    public interface LibC
-    {
-        @SaveError
-        long writev(int fd, long iov, int iovcnt);
-    }
-
-    private static final LibC LIBC = LibraryLoader.create(LibC.class).failImmediately().load("c");
-    private static final jnr.ffi.Runtime RUNTIME = jnr.ffi.Runtime.getRuntime(LIBC);
+    private static final LibC LIBC = LibC.INSTANCE;
     private static final ThreadLocal<GatheredReply> CURRENT = new ThreadLocal<>();
 
     private final int fd;
@@ -103,7 +94,7 @@ final class GatheredReply
             {
                 return 0;
             }
-            final int errno = jnr.ffi.LastError.getLastError(RUNTIME);
+            final int errno = LibC.errno();
             if (errno != Errno.EINTR)
             {
                 return -errno;

@@ -1,6 +1,6 @@
 package org.pipesfs.fs;
 
-import jnr.ffi.LibraryLoader;
+import org.pipesfs.nic.os.LibC;
 import org.pipesfs.buffers.Beltway;
 import org.pipesfs.buffers.DataBuffer;
 
@@ -19,13 +19,7 @@ final class HugePages implements Beltway.MemoryAdvice
     /** The x86-64 huge page, which the data buffers are aligned to. */
     private static final long HUGE_PAGE = DataBuffer.MEMORY_ALIGNMENT;
 
-    /** The one libc call the advice needs. */
-    public interface LibC
-    {
-        int madvise(long address, @jnr.ffi.types.size_t long length, int advice);
-    }
-
-    private static final LibC LIBC = LibraryLoader.create(LibC.class).failImmediately().load("c");
+    private static final LibC LIBC = LibC.INSTANCE;
 
     public void advise(final long address, final long length)
     {

@@ -56,7 +56,7 @@ final class LargeReads
      * Lets libfuse process the INIT request in {@code header}'s buffer, answering into a pipe,
      * and forwards the reply to {@code channel}'s device with {@code max_pages} set.
      */
-    static void processInit(final FuseLoop.LibFuseSession lib, final long session, final long header,
+    static void processInit(final LibFuse lib, final long session, final long header,
         final long request, final long channel)
     {
         final POSIX posix = POSIXFactory.getPOSIX();

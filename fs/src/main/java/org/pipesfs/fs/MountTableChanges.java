@@ -1,6 +1,6 @@
 package org.pipesfs.fs;
 
-import jnr.ffi.LibraryLoader;
+import org.pipesfs.nic.os.LibC;
 
 /**
  * Sleeps until the mount table changes. {@code /proc/self/mountinfo} reports a mount or unmount
@@ -19,18 +19,7 @@ final class MountTableChanges implements AutoCloseable
     /** How often the table is read when it cannot be watched. */
     private static final int FALLBACK_MS = 100;
 
-    /** The libc calls the watch needs. */
-    public interface LibC
-    {
-        int open(String path, int flags);
-
-        /** poll(2) on one struct pollfd; nfds_t is an unsigned long. */
-        int poll(@jnr.ffi.annotations.In @jnr.ffi.annotations.Out byte[] fds, long count, int timeoutMs);
-
-        int close(int fd);
-    }
-
-    private static final LibC LIBC = LibraryLoader.create(LibC.class).failImmediately().load("c");
+    private static final LibC LIBC = LibC.INSTANCE;
 
     /** One {@code struct pollfd}: int fd, short events, short revents. */
     private final byte[] pollfd = new byte[8];

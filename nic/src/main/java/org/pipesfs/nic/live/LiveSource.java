@@ -1,5 +1,7 @@
 package org.pipesfs.nic.live;
 
+import org.pipesfs.nic.os.LibC;
+
 import org.agrona.UnsafeApi;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.pipesfs.buffers.DataBuffer;

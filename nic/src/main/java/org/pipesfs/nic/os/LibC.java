@@ -1,11 +1,15 @@
-package org.pipesfs.nic.live;
+package org.pipesfs.nic.os;
 
 import jnr.ffi.LibraryLoader;
 import jnr.ffi.annotations.In;
 import jnr.ffi.annotations.Out;
 import jnr.ffi.annotations.SaveError;
 
-/** The few libc calls live capture needs, bound with jnr-ffi. Buffers are passed as raw addresses. */
+/**
+ * The libc calls PipesFS makes, bound once with jnr-ffi, for live capture here and for the
+ * filesystem (gathered replies, huge pages, the mount table). Buffers are passed as raw
+ * addresses; calls marked {@code @SaveError} leave their errno for {@link #errno()}.
+ */
 public interface LibC
 {
     int AF_PACKET = 17;
@@ -70,6 +74,14 @@ public interface LibC
     int gettid();
 
     String strerror(int errno);
+
+    int open(String path, int flags);
+
+    /** Gathered write: {@code iov} is the address of {@code iovcnt} struct iovec. */
+    @SaveError
+    long writev(int fd, long iov, int iovcnt);
+
+    int madvise(long address, @jnr.ffi.types.size_t long length, int advice);
 
     /** errno of the last {@link SaveError} call on this thread. */
     static int errno()
