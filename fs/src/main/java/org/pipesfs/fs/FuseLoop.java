@@ -126,6 +126,7 @@ final class FuseLoop
         final ByteBuffer memory = BufferUtil.allocateDirectAligned(HEADER_LENGTH + bufferSize, 4096);
         final long header = BufferUtil.address(memory);
         final long requestBuffer = header + HEADER_LENGTH;
+        FuseInterrupts.onWorkerThread();
         final GatheredReply reply = GatheredReply.attach(LIB.fuse_chan_fd(channel), LargeReads.MAX_READ);
         try
         {

@@ -213,10 +213,11 @@ final class HotPathWarmup implements Runnable
     }
 
     /**
-     * Reads the warm-up graph through the mount's own read path: an {@link OpenPipe} per view,
-     * read in turn as a FUSE worker reads it (raw views answered with a gathered reply, sent to
-     * {@code /dev/null} here instead of the FUSE device; the root's {@code all.pcap} copied),
-     * and a sleep on the root's doorbell in slices once every view is empty.
+     * Reads the warm-up graph through the mount's own read path: a blocking {@link OpenPipe}
+     * per view, as {@code cat} opens one, read in turn as a FUSE worker reads it (raw views
+     * answered with a gathered reply, sent to {@code /dev/null} here instead of the FUSE device;
+     * the root's {@code all.pcap} copied). Blocking as real readers do, so that the compiled read
+     * has seen their branches, not a non-blocking reader's EAGAIN.
      */
     private static final class Reader implements Runnable
     {
@@ -234,11 +235,11 @@ final class HotPathWarmup implements Runnable
                 final Node node = graph.lookup(path);
                 if (node != null)
                 {
-                    pipes.add(OpenPipe.raw(graph.openReader(node), ElementFormat.VIEW, true));
+                    pipes.add(OpenPipe.raw(graph.openReader(node), ElementFormat.VIEW, false));
                 }
             }
             root = graph.openReader(graph.root());
-            pipes.add(OpenPipe.pcap(root, PcapFormat.LINKTYPE_ETHERNET, true));
+            pipes.add(OpenPipe.pcap(root, PcapFormat.LINKTYPE_ETHERNET, false));
         }
 
         public void run()
@@ -249,14 +250,9 @@ final class HotPathWarmup implements Runnable
             {
                 while (running)
                 {
-                    int read = 0;
                     for (final OpenPipe pipe : pipes)
                     {
-                        read += Math.max(0, pipe.read(address, READ_BYTES, 0, mount));
-                    }
-                    if (read == 0)
-                    {
-                        root.await(OpenPipe.WAIT_SLICE_NS);
+                        pipe.read(address, READ_BYTES, 0, mount);
                     }
                 }
             }
@@ -267,9 +263,11 @@ final class HotPathWarmup implements Runnable
             }
         }
 
+        /** Ends the reads: a blocked one returns end-of-file, as on unmount. */
         void stop()
         {
             running = false;
+            mount.close();
         }
 
         /** After the thread has ended: nothing reads any more. */
