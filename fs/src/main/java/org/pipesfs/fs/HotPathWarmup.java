@@ -1,5 +1,9 @@
 package org.pipesfs.fs;
 
+import org.pipesfs.fs.files.MountState;
+import org.pipesfs.fs.files.OpenPipe;
+import org.pipesfs.fs.fuse.GatheredReply;
+
 import org.agrona.concurrent.UnsafeBuffer;
 import org.pipesfs.buffers.BufferPolicy;
 import org.pipesfs.buffers.DataBuffer;

@@ -1,5 +1,12 @@
 package org.pipesfs.fs;
 
+import org.pipesfs.fs.files.PipesFs;
+import org.pipesfs.fs.files.SourcePump;
+import org.pipesfs.fs.fuse.LargeReads;
+import org.pipesfs.fs.os.HugePages;
+import org.pipesfs.fs.os.MountPoints;
+import org.pipesfs.fs.os.MountTableChanges;
+
 import jnr.posix.POSIX;
 import jnr.posix.POSIXFactory;
 import org.pipesfs.buffers.BufferPolicy;

@@ -1,5 +1,7 @@
 package org.pipesfs.fs;
 
+import org.pipesfs.fs.os.MountPoints;
+
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 

@@ -1,5 +1,7 @@
 package org.pipesfs.fs;
 
+import org.pipesfs.fs.files.OctalEscape;
+
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Files;

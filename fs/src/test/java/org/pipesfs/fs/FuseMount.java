@@ -1,5 +1,7 @@
 package org.pipesfs.fs;
 
+import org.pipesfs.fs.os.MountPoints;
+
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

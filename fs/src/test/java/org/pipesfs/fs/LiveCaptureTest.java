@@ -1,5 +1,7 @@
 package org.pipesfs.fs;
 
+import org.pipesfs.fs.os.MountPoints;
+
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;

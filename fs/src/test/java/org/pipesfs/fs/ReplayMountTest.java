@@ -1,5 +1,7 @@
 package org.pipesfs.fs;
 
+import org.pipesfs.fs.os.MountPoints;
+
 import org.pipesfs.filters.Captures;
 
 import org.junit.jupiter.api.Test;

@@ -1,0 +1,63 @@
+package org.pipesfs.fs.files;
+
+import org.pipesfs.filters.Node;
+import org.pipesfs.filters.NodeGraph;
+
+/**
+ * What a FUSE path names: a node (directory), one of its files, or a link in it. Resolution
+ * walks the graph lock-free; the kernel resolves symlinks itself, so only the last component
+ * can be a link.
+ */
+record Entry(Kind kind, Node node, Node.Link link)
+{
+    static final String ALL = "all";
+    static final String ALL_PCAP = "all.pcap";
+    static final String STATS = ".stats";
+    static final String CTL = ".ctl";
+    static final String GRAPH = ".graph";
+    /** Inode numbers: node id times this, plus the entry kind. */
+    static final long INODES_PER_NODE = 8;
+
+    enum Kind
+    {
+        NODE, ALL, ALL_PCAP, STATS, CTL, LINK, GRAPH
+    }
+
+    /** Stable while the node exists: node id times {@link #INODES_PER_NODE}, plus the kind. */
+    long inode()
+    {
+        return node.id() * INODES_PER_NODE + kind.ordinal();
+    }
+
+    static Entry resolve(final NodeGraph graph, final String path)
+    {
+        final int slash = path.lastIndexOf('/');
+        final Node parent = graph.lookup(slash <= 0 ? "/" : path.substring(0, slash));
+        final String leaf = path.substring(slash + 1);
+        if (parent == null)
+        {
+            return null;
+        }
+        if (leaf.isEmpty())
+        {
+            return new Entry(Kind.NODE, parent, null);
+        }
+        switch (leaf)
+        {
+            case ALL -> { return new Entry(Kind.ALL, parent, null); }
+            case ALL_PCAP -> { return new Entry(Kind.ALL_PCAP, parent, null); }
+            case STATS -> { return new Entry(Kind.STATS, parent, null); }
+            case CTL -> { return parent.isRoot() ? new Entry(Kind.CTL, parent, null) : null; }
+            case GRAPH -> { return parent.isRoot() ? new Entry(Kind.GRAPH, parent, null) : null; }
+            default -> { }
+        }
+        // through the graph, not Node.child(): it makes a classifier's class on first use
+        final Node child = graph.child(parent, leaf);
+        if (child != null)
+        {
+            return new Entry(Kind.NODE, child, null);
+        }
+        final Node.Link link = graph.linkNamed(parent, leaf);
+        return link == null ? null : new Entry(Kind.LINK, parent, link);
+    }
+}
