@@ -1,9 +1,5 @@
 package org.pipesfs.fs;
 
-import org.pipesfs.fs.files.MountState;
-import org.pipesfs.fs.files.OpenPipe;
-import org.pipesfs.fs.fuse.GatheredReply;
-
 import org.agrona.concurrent.UnsafeBuffer;
 import org.pipesfs.buffers.BufferPolicy;
 import org.pipesfs.buffers.DataBuffer;
@@ -11,6 +7,9 @@ import org.pipesfs.buffers.ElementFormat;
 import org.pipesfs.buffers.IndexReader;
 import org.pipesfs.filters.Node;
 import org.pipesfs.filters.NodeGraph;
+import org.pipesfs.fs.files.MountState;
+import org.pipesfs.fs.files.OpenPipe;
+import org.pipesfs.fs.fuse.GatheredReply;
 import org.pipesfs.nic.FrameSource;
 import org.pipesfs.nic.pcap.PcapFileWriter;
 import org.pipesfs.nic.pcap.PcapFormat;
@@ -21,13 +20,13 @@ import org.pipesfs.nic.synthetic.SyntheticSource;
 import org.pipesfs.nic.synthetic.SyntheticSpec;
 
 import java.io.IOException;
+import java.lang.management.CompilationMXBean;
+import java.lang.management.ManagementFactory;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.lang.management.CompilationMXBean;
-import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.BooleanSupplier;

@@ -1,23 +1,22 @@
 package org.pipesfs.fs;
 
+import jnr.posix.POSIX;
+import jnr.posix.POSIXFactory;
+import org.pipesfs.buffers.BufferPolicy;
+import org.pipesfs.buffers.DataBuffer;
+import org.pipesfs.filters.NodeGraph;
 import org.pipesfs.fs.files.PipesFs;
 import org.pipesfs.fs.files.SourcePump;
 import org.pipesfs.fs.fuse.LargeReads;
 import org.pipesfs.fs.os.HugePages;
 import org.pipesfs.fs.os.MountPoints;
 import org.pipesfs.fs.os.MountTableChanges;
-
-import jnr.posix.POSIX;
-import jnr.posix.POSIXFactory;
-import org.pipesfs.buffers.BufferPolicy;
-import org.pipesfs.buffers.DataBuffer;
-import org.pipesfs.filters.NodeGraph;
 import org.pipesfs.nic.FrameSource;
 import org.pipesfs.nic.Sources;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine;
 
 import java.io.File;
 import java.lang.management.ManagementFactory;

@@ -1,7 +1,7 @@
 package org.pipesfs.fs;
 
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine;
 
 /** The {@code pipesfs} command line: {@code mount}, {@code umount}, help, version. */
 @Command(

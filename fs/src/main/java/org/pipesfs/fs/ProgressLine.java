@@ -1,7 +1,6 @@
 package org.pipesfs.fs;
 
 import org.pipesfs.fs.files.SourcePump;
-
 import org.pipesfs.nic.FrameSource;
 
 import java.util.Locale;

@@ -1,7 +1,6 @@
 package org.pipesfs.fs;
 
 import org.pipesfs.fs.os.MountPoints;
-
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 

@@ -1,8 +1,7 @@
 package org.pipesfs.fs;
 
-import org.pipesfs.fs.files.OctalEscape;
-
 import org.junit.jupiter.api.Test;
+import org.pipesfs.fs.files.OctalEscape;
 
 import java.nio.file.Files;
 import java.util.Arrays;

@@ -1,11 +1,10 @@
 package org.pipesfs.fs;
 
-import org.pipesfs.filters.Captures;
-
 import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.pipesfs.filters.Captures;
 import org.pipesfs.filters.FilterSpecException;
 import org.pipesfs.filters.expr.ExprCompiler;
 import org.pipesfs.filters.expr.ExprPacket;

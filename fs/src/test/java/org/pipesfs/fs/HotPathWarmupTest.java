@@ -1,9 +1,8 @@
 package org.pipesfs.fs;
 
-import org.pipesfs.filters.Captures;
-
 import org.junit.jupiter.api.Test;
 import org.pipesfs.buffers.BufferPolicy;
+import org.pipesfs.filters.Captures;
 
 import java.io.IOException;
 import java.nio.file.Files;

@@ -1,10 +1,9 @@
 package org.pipesfs.fs;
 
-import org.pipesfs.fs.os.MountPoints;
-
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.pipesfs.fs.os.MountPoints;
 
 import java.nio.file.Files;
 import java.nio.file.Path;

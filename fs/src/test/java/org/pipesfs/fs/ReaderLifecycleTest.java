@@ -1,8 +1,7 @@
 package org.pipesfs.fs;
 
-import org.pipesfs.fs.os.MountPoints;
-
 import org.junit.jupiter.api.Test;
+import org.pipesfs.fs.os.MountPoints;
 
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,12 +1,10 @@
 package org.pipesfs.fs;
 
-import org.pipesfs.fs.os.MountPoints;
-
-import org.pipesfs.filters.Captures;
-
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+import org.pipesfs.filters.Captures;
+import org.pipesfs.fs.os.MountPoints;
 
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -14,8 +12,8 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
-import java.nio.file.StandardOpenOption;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 

@@ -1,12 +1,10 @@
 package org.pipesfs.fs;
 
-import org.pipesfs.filters.Tshark;
-
-import org.pipesfs.filters.Captures;
-
 import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.pipesfs.filters.Captures;
+import org.pipesfs.filters.Tshark;
 import org.pipesfs.nic.pcap.PcapFileWriter;
 
 import java.nio.ByteBuffer;

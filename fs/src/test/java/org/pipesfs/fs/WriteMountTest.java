@@ -1,8 +1,7 @@
 package org.pipesfs.fs;
 
-import org.pipesfs.filters.Captures;
-
 import org.junit.jupiter.api.Test;
+import org.pipesfs.filters.Captures;
 
 import java.nio.file.Files;
 import java.nio.file.Path;

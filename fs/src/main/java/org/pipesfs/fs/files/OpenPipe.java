@@ -1,13 +1,11 @@
 package org.pipesfs.fs.files;
 
-import org.pipesfs.fs.fuse.PollNotifier;
-
-import org.pipesfs.fs.fuse.FuseInterrupts;
-import org.pipesfs.fs.fuse.GatheredReply;
-
 import org.agrona.concurrent.UnsafeBuffer;
 import org.pipesfs.buffers.ElementFormat;
 import org.pipesfs.buffers.IndexReader;
+import org.pipesfs.fs.fuse.FuseInterrupts;
+import org.pipesfs.fs.fuse.GatheredReply;
+import org.pipesfs.fs.fuse.PollNotifier;
 import org.pipesfs.nic.pcap.PcapFormat;
 import org.pipesfs.nic.pcap.PcapRecordFormat;
 

@@ -1,10 +1,5 @@
 package org.pipesfs.fs.files;
 
-import org.pipesfs.fs.fuse.FuseFileInfoAccess;
-import org.pipesfs.fs.fuse.FuseLoop;
-import org.pipesfs.fs.fuse.LargeReads;
-import org.pipesfs.fs.fuse.PollNotifier;
-
 import jnr.ffi.Pointer;
 import jnr.ffi.types.gid_t;
 import jnr.ffi.types.mode_t;
@@ -17,6 +12,10 @@ import org.pipesfs.filters.InspectFormat;
 import org.pipesfs.filters.Node;
 import org.pipesfs.filters.NodeGraph;
 import org.pipesfs.filters.WriteInlet;
+import org.pipesfs.fs.fuse.FuseFileInfoAccess;
+import org.pipesfs.fs.fuse.FuseLoop;
+import org.pipesfs.fs.fuse.LargeReads;
+import org.pipesfs.fs.fuse.PollNotifier;
 import ru.serce.jnrfuse.FuseFillDir;
 import ru.serce.jnrfuse.FuseStubFS;
 import ru.serce.jnrfuse.struct.FileStat;
@@ -514,7 +513,6 @@ public final class PipesFs extends FuseStubFS
         });
     }
 
-
     /** Unlinks a link; the view files of a node are left alone (so {@code rm -r} works). */
     @Override
     public int unlink(final String path)
@@ -566,11 +564,5 @@ public final class PipesFs extends FuseStubFS
             return 0;
         });
     }
-
-
-
-
-
-
 
 }

@@ -1,12 +1,11 @@
 package org.pipesfs.fs.files;
 
-import org.pipesfs.fs.fuse.FuseInterrupts;
-
 import org.agrona.DirectBuffer;
 import org.agrona.concurrent.HighResolutionClock;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.pipesfs.filters.WriteInlet;
 import org.pipesfs.filters.decode.PacketView;
+import org.pipesfs.fs.fuse.FuseInterrupts;
 import org.pipesfs.nic.pcap.PcapStreamParser;
 
 import java.util.concurrent.locks.LockSupport;

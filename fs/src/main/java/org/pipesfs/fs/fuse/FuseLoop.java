@@ -43,7 +43,6 @@ public final class FuseLoop
     private static final int EAGAIN = 11;
     private static final int ENOENT = 2;
 
-
     private static final LibFuse LIB = LibFuse.INSTANCE;
 
     private final long session;

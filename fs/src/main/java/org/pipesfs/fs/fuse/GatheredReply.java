@@ -1,10 +1,9 @@
 package org.pipesfs.fs.fuse;
 
-
-import org.pipesfs.nic.os.LibC;
 import org.agrona.BufferUtil;
 import org.agrona.UnsafeApi;
 import org.pipesfs.buffers.GatherList;
+import org.pipesfs.nic.os.LibC;
 
 import java.nio.ByteBuffer;
 

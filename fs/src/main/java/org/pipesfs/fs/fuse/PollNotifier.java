@@ -1,6 +1,5 @@
 package org.pipesfs.fs.fuse;
 
-
 import jnr.ffi.Struct;
 import ru.serce.jnrfuse.LibFuse;
 import ru.serce.jnrfuse.struct.FusePollhandle;

@@ -1,8 +1,8 @@
 package org.pipesfs.fs.os;
 
-import org.pipesfs.nic.os.LibC;
 import org.pipesfs.buffers.Beltway;
 import org.pipesfs.buffers.DataBuffer;
+import org.pipesfs.nic.os.LibC;
 
 /**
  * Backs the data buffers with 2 MiB pages. Every reply points into the frame ring

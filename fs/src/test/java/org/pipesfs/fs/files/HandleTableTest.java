@@ -1,9 +1,5 @@
 package org.pipesfs.fs.files;
 
-import org.pipesfs.fs.files.HandleTable;
-import org.pipesfs.fs.files.MountState;
-import org.pipesfs.fs.files.OpenFile;
-
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;

@@ -1,9 +1,5 @@
 package org.pipesfs.fs.files;
 
-import org.pipesfs.fs.files.Errno;
-import org.pipesfs.fs.files.MountState;
-import org.pipesfs.fs.files.OpenPipe;
-
 import org.agrona.BufferUtil;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.Test;

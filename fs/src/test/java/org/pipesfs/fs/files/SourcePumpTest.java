@@ -1,7 +1,5 @@
 package org.pipesfs.fs.files;
 
-import org.pipesfs.fs.files.SourcePump;
-
 import org.junit.jupiter.api.Test;
 import org.pipesfs.buffers.BufferPolicy;
 import org.pipesfs.buffers.DataBuffer;
