@@ -163,6 +163,9 @@ final class MountCommand implements Callable<Integer>
         return 0;
     }
 
+    /** How long a new mount must stay up, its server alive, before the command reports it ready. */
+    private static final int MOUNT_SETTLE_MS = 150;
+
     /** The spacing of the three reads that must all miss the mount before it counts as gone. */
     private static final int ABSENT_RECHECK_MS = 100;
 
@@ -281,9 +284,15 @@ final class MountCommand implements Callable<Integer>
         final long deadline = System.currentTimeMillis() + 60_000;
         while (System.currentTimeMillis() < deadline)
         {
-            if (MountPoints.isFuseMount(dir))
+            if (MountPoints.isFuseMount(dir) && child.isAlive())
             {
-                return 0;
+                // libfuse mounts before it parses its own options, and unmounts again if they
+                // are bad: a mount is ready only if it is still there, its server still alive.
+                Thread.sleep(MOUNT_SETTLE_MS);
+                if (child.isAlive() && MountPoints.isFuseMount(dir))
+                {
+                    return 0;
+                }
             }
             if (!child.isAlive())
             {
