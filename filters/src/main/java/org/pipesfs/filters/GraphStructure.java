@@ -420,24 +420,23 @@ final class GraphStructure
         {
             return;
         }
+        if (budget.limit() - budget.used() < MemoryBudget.NODE_BYTES)
+        {
+            // runs per element while the budget stays short: no lock, no filter built, said once
+            if (node.classesRefused++ == 0)
+            {
+                System.err.println("pipesfs: " + node.path() + ": classes not made: the memory budget is used up");
+            }
+            return;
+        }
         synchronized (lock)
         {
             if (node.child(className) == null && !node.links.containsKey(className)
                 && !node.suppressedClasses.contains(className) && GraphRules.isAttached(node))
             {
-                final Filter classFilter = classifier.classFilter(className);
-                if (budget.limit() - budget.used() < GraphRules.costOf(classFilter))
-                {
-                    // counted, and said once: this runs per element while the budget stays short
-                    if (node.classesRefused++ == 0)
-                    {
-                        System.err.println("pipesfs: " + node.path() + ": classes not made: the memory budget is used up");
-                    }
-                    return;
-                }
                 try
                 {
-                    attach(node, className, classFilter).markClassOf(node);
+                    attach(node, className, classifier.classFilter(className)).markClassOf(node);
                 }
                 catch (final GraphException ex)
                 {

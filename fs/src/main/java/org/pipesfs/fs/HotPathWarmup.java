@@ -4,7 +4,6 @@ import org.agrona.concurrent.UnsafeBuffer;
 import org.pipesfs.buffers.BufferPolicy;
 import org.pipesfs.buffers.DataBuffer;
 import org.pipesfs.buffers.ElementFormat;
-import org.pipesfs.buffers.IndexReader;
 import org.pipesfs.filters.Node;
 import org.pipesfs.filters.NodeGraph;
 import org.pipesfs.fs.files.MountState;
@@ -225,7 +224,6 @@ final class HotPathWarmup implements Runnable
     private static final class Reader implements Runnable
     {
         private final List<OpenPipe> pipes = new ArrayList<>();
-        private final IndexReader root;
         private final java.nio.ByteBuffer memory = ByteBuffer.allocateDirect(READ_BYTES);
         private final long address = org.agrona.BufferUtil.address(memory);
         private final MountState mount = new MountState();
@@ -241,8 +239,7 @@ final class HotPathWarmup implements Runnable
                     pipes.add(OpenPipe.raw(graph.openReader(node), ElementFormat.VIEW, false));
                 }
             }
-            root = graph.openReader(graph.root());
-            pipes.add(OpenPipe.pcap(root, PcapFormat.LINKTYPE_ETHERNET, false));
+            pipes.add(OpenPipe.pcap(graph.openReader(graph.root()), PcapFormat.LINKTYPE_ETHERNET, false));
         }
 
         public void run()

@@ -20,8 +20,11 @@ public final class Ingest
         /** The most frame bytes the record can take: the room claimed for it. */
         int maxLength();
 
-        /** Writes the frame at {@code offset} in {@code frames} and returns its captured length. */
-        int writeTo(UnsafeBuffer frames, int offset);
+        /**
+         * Writes the frame at {@code offset} in {@code frames}, in at most {@code room} bytes (what
+         * {@link #maxLength} gave and was claimed), and returns its captured length.
+         */
+        int writeTo(UnsafeBuffer frames, int offset, int room);
 
         /** Its length on the wire, given what was captured. */
         int originalLength(int captured);
@@ -43,12 +46,13 @@ public final class Ingest
      */
     public static boolean one(final DataBuffer data, final FrameSink sink, final Record record)
     {
-        final long position = data.claim(record.maxLength());
+        final int room = record.maxLength();
+        final long position = data.claim(room);
         if (position < 0)
         {
             return false;
         }
-        final int captured = record.writeTo(data.buffer(), data.frameOffset(position));
+        final int captured = record.writeTo(data.buffer(), data.frameOffset(position), room);
         final long sequence = data.commit(
             position, captured, record.originalLength(captured), record.timestampNs(), record.linkType());
         return sink.onFrame(position, sequence, captured);

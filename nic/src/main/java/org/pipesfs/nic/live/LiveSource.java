@@ -93,13 +93,12 @@ public final class LiveSource implements FrameSource
             return Math.min(socket.capturedLength(), DataBuffer.MAX_FRAME_LENGTH);
         }
 
-        public int writeTo(final UnsafeBuffer frames, final int offset)
+        public int writeTo(final UnsafeBuffer frames, final int offset, final int room)
         {
-            final int captured = maxLength();
-            UnsafeApi.copyMemory(socket.frameAddress(), frames.addressOffset() + offset, captured);
+            UnsafeApi.copyMemory(socket.frameAddress(), frames.addressOffset() + offset, room);
             packets++;
-            bytes += captured;
-            return captured;
+            bytes += room;
+            return room;
         }
 
         public int originalLength(final int captured)
@@ -114,7 +113,7 @@ public final class LiveSource implements FrameSource
 
         public int linkType()
         {
-            return PcapFormat.LINKTYPE_ETHERNET;
+            return LiveSource.this.linkType();
         }
     }
 

@@ -109,17 +109,16 @@ public final class PcapReplaySource implements FrameSource
             return Math.min(reader.capturedLength(), DataBuffer.MAX_FRAME_LENGTH);
         }
 
-        public int writeTo(final UnsafeBuffer frames, final int offset)
+        public int writeTo(final UnsafeBuffer frames, final int offset, final int room)
         {
-            final int length = maxLength();
-            frames.putBytes(offset, reader.buffer(), reader.offset(), length);
-            if (reader.originalLength() > length)
+            frames.putBytes(offset, reader.buffer(), reader.offset(), room);
+            if (reader.originalLength() > room)
             {
                 truncatedRecords++;
             }
             packets++;
-            bytes += length;
-            return length;
+            bytes += room;
+            return room;
         }
 
         public int originalLength(final int captured)

@@ -71,7 +71,7 @@ public final class SyntheticSource implements FrameSource
             return SyntheticGenerator.MAX_FRAME;
         }
 
-        public int writeTo(final UnsafeBuffer frames, final int offset)
+        public int writeTo(final UnsafeBuffer frames, final int offset, final int room)
         {
             final int length = generator.next(frames, offset);
             packets++;
