@@ -12,13 +12,20 @@ import java.util.Set;
 /**
  * The filter catalogue, keyed by directory name. {@link #parse} returns the filter a
  * name stands for, null for a user node, or throws {@link FilterSpecException} for a known
- * kind with an impossible value ({@code port=99999}, {@code expr=tcp port}).
+ * kind with an impossible value ({@code port=99999}, {@code expr=tcp port}) and for names
+ * that look like a filter typed wrong: any name with {@code =} that no filter takes
+ * ({@code prot=80}), leading or trailing white space ({@code "tcp "}), or a filter's name in
+ * other case ({@code HTTP}). Those would otherwise make a user node that waits for ever.
  */
 public final class Filters
 {
     /** HTTP request methods that have class directories and standalone filters. */
     public static final Set<String> METHODS = Set.of("get", "post", "put", "head", "delete", "options", "patch",
         "connect", "trace");
+
+    /** The built-in names without a value, methods and class names included: all lower case. */
+    private static final Set<String> NAMES = Set.of("eth", "vlan", "arp", "ip", "ip6", "tcp", "udp", "icmp", "icmp6",
+        "inspect", "http", "dns", "stream", "defrag", "query", "response");
 
     private Filters()
     {
@@ -70,7 +77,27 @@ public final class Filters
                 return filter;
             }
         }
+        refuseLookalike(name);
         return null;
+    }
+
+    private static void refuseLookalike(final String name)
+    {
+        final int eq = name.indexOf('=');
+        if (eq >= 0)
+        {
+            throw new FilterSpecException("'" + name + "': no filter is called '" + name.substring(0, eq)
+                + "' (with '=': port, sport, dport, host, src, dst, expr); a user node's name has no '='");
+        }
+        if (!name.equals(name.strip()))
+        {
+            throw new FilterSpecException("'" + name + "': leading or trailing white space (a typo?)");
+        }
+        final String lower = name.toLowerCase(java.util.Locale.ROOT);
+        if (!lower.equals(name) && (NAMES.contains(lower) || METHODS.contains(lower)))
+        {
+            throw new FilterSpecException("'" + name + "': filter names are lower case, as in '" + lower + "'");
+        }
     }
 
     /** Plugins on the classpath, loaded once. */

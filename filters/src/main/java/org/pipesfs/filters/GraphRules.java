@@ -36,7 +36,13 @@ final class GraphRules
             }
             if (seen.add(node))
             {
-                todo.addAll(List.of(node.children()));
+                for (final Node child : node.children())
+                {
+                    if (!child.isUserNode()) // a user node takes nothing from its parent
+                    {
+                        todo.add(child);
+                    }
+                }
                 todo.addAll(List.of(node.linkTargets()));
             }
         }
