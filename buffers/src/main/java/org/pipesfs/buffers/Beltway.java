@@ -203,6 +203,15 @@ public final class Beltway
         }
     }
 
+    /**
+     * True while the producer waits for room in the data buffer or a ring: under the lossless
+     * policy, a reader is holding the source back. Any thread; a snapshot.
+     */
+    public boolean producerWaits()
+    {
+        return spaceBell.hasSleepers();
+    }
+
     /** {@link System#nanoTime()} when the latest reader opened, 0 if none ever did. */
     public long lastReaderOpenedNs()
     {

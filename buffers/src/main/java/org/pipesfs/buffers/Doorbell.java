@@ -53,6 +53,12 @@ public final class Doorbell
         return true;
     }
 
+    /** True while some thread is between {@link #prepare()} and {@link #finish()}. */
+    public boolean hasSleepers()
+    {
+        return sleepers > 0;
+    }
+
     /** Unregisters a sleeper registered by {@link #prepare()}. */
     public void finish()
     {

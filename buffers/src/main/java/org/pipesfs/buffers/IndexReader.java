@@ -303,10 +303,34 @@ public final class IndexReader implements AutoCloseable
         return readable.getAsBoolean();
     }
 
-    /** Elements this reader lost to lapping. */
+    /**
+     * Elements this reader lost to lapping, counting those it has been lapped over but not yet
+     * read past: a stopped reader's count stays current, and equals what its next read adds.
+     */
     public long dropped()
     {
-        return dropped;
+        final long at = cursor;
+        final long counted = dropped;
+        return at < index.oldestIntact() ? counted + Math.max(0, index.tailVolatile() - at) : counted;
+    }
+
+    /**
+     * The data-buffer sequence of the oldest element this reader has yet to read, or
+     * {@link Long#MAX_VALUE} if it has read everything: under the lossless policy, the reader
+     * with the lowest one is what a waiting producer waits for. Any thread; a snapshot.
+     */
+    public long oldestUnreadSequence()
+    {
+        // the ring's lock: while this reader is open and registered, its memory is not freed
+        synchronized (index)
+        {
+            final long at = cursor;
+            if (closed || entries == null || at >= index.tailVolatile())
+            {
+                return Long.MAX_VALUE;
+            }
+            return entries.getLongVolatile(index.entryOffset(at) + IndexBuffer.DATA_SEQUENCE_OFFSET);
+        }
     }
 
     /** Index of the next entry this reader will read. */
