@@ -31,6 +31,15 @@ public interface FrameSource extends AutoCloseable
         return BATCH;
     }
 
+    /**
+     * Called before the first poll after the producer held the source back for {@code heldNs}
+     * (paused, or waiting for a reader): a paced source moves its clock on by that much, so
+     * pacing resumes where it stopped instead of catching up in a burst.
+     */
+    default void resumed(final long heldNs)
+    {
+    }
+
     /** The pcap link type of the frames, for the pcap global header. */
     int linkType();
 
@@ -53,6 +62,15 @@ public interface FrameSource extends AutoCloseable
     default String problem()
     {
         return null;
+    }
+
+    /**
+     * Frames the kernel dropped before this source could take them (its ring was full), so far,
+     * as tcpdump's "dropped by kernel"; -1 for sources without a kernel ring.
+     */
+    default long kernelDropped()
+    {
+        return -1;
     }
 
     /** Records captured shorter than they were on the wire (snap length), so far. */

@@ -3,6 +3,7 @@ package org.pipesfs.nic;
 import org.pipesfs.nic.live.LiveSource;
 import org.pipesfs.nic.pcap.CaptureFormatException;
 import org.pipesfs.nic.pcap.PcapReplaySource;
+import org.pipesfs.nic.pcap.PcapStdinSource;
 import org.pipesfs.nic.pcap.ReplaySpec;
 import org.pipesfs.nic.synthetic.SyntheticSource;
 import org.pipesfs.nic.synthetic.SyntheticSpec;
@@ -11,7 +12,8 @@ import org.pipesfs.nic.synthetic.SyntheticSpec;
 public final class Sources
 {
     public static final String USAGE =
-        "synthetic[:count=N][:rate=PPS][:seed=S], pcap:FILE[:speed=max|1x|Nx][:loop=N] or live:IFACE";
+        "synthetic[:count=N][:rate=PPS][:seed=S], pcap:FILE[:speed=max|1x|Nx][:loop=N], pcap:- (standard input) "
+        + "or live:IFACE[:promisc=no]";
 
     private Sources()
     {
@@ -28,7 +30,8 @@ public final class Sources
             return switch (kind)
             {
                 case SyntheticSpec.PREFIX -> new SyntheticSource(SyntheticSpec.parse(spec));
-                case ReplaySpec.PREFIX -> new PcapReplaySource(ReplaySpec.parse(spec));
+                case ReplaySpec.PREFIX -> spec.equals(PcapStdinSource.SPEC)
+                    ? new PcapStdinSource() : new PcapReplaySource(ReplaySpec.parse(spec));
                 case LiveSource.PREFIX -> new LiveSource(spec);
                 default -> throw new IllegalArgumentException("unknown source '" + kind + "': use " + USAGE);
             };

@@ -11,11 +11,13 @@ import org.pipesfs.nic.Ingest;
 import org.pipesfs.nic.pcap.PcapFormat;
 
 /**
- * {@code live:IFACE}: frames from a real interface through an AF_PACKET socket,
+ * {@code live:IFACE[:promisc=no]}: frames from a real interface through an AF_PACKET socket,
  * read in place from the socket's mapped receive ring and copied once, into a claimed DBuf
  * slot, so no Java array is ever on the path. Each frame keeps the kernel's receive
  * timestamp. Lossy by default, like a NIC: a producer that falls behind leaves blocks with
- * the kernel, which drops what no longer fits, as a NIC would.
+ * the kernel, which drops what no longer fits, as a NIC would, and counts it
+ * ({@link #kernelDropped}). As tcpdump does, the socket puts the interface in promiscuous mode
+ * (a packet membership, which ends with the socket) unless {@code promisc=no}.
  */
 public final class LiveSource implements FrameSource
 {
@@ -40,14 +42,30 @@ public final class LiveSource implements FrameSource
     private long bytes;
     private final Ingest.Record record = new Received();
     private volatile String problem;
+    private final boolean promiscuous;
+    private long kernelDropped;
 
     public LiveSource(final String spec)
     {
         if (!spec.startsWith(PREFIX + ":") || spec.length() == PREFIX.length() + 1)
         {
-            throw new IllegalArgumentException("expected live:IFACE, not '" + spec + "'");
+            throw new IllegalArgumentException("expected live:IFACE[:promisc=no], not '" + spec + "'");
         }
-        socket = new PacketSocket(spec.substring(PREFIX.length() + 1));
+        String iface = spec.substring(PREFIX.length() + 1);
+        boolean promiscuous = true;
+        final int colon = iface.lastIndexOf(':');
+        if (colon >= 0 && iface.startsWith("promisc=", colon + 1))
+        {
+            final String value = iface.substring(colon + 1 + "promisc=".length());
+            if (!value.equals("yes") && !value.equals("no"))
+            {
+                throw new IllegalArgumentException("live: promisc=" + value + ": use promisc=yes or promisc=no");
+            }
+            promiscuous = value.equals("yes");
+            iface = iface.substring(0, colon);
+        }
+        this.promiscuous = promiscuous;
+        socket = new PacketSocket(iface, promiscuous);
     }
 
     public int poll(final DataBuffer data, final FrameSink sink, final int limit)
@@ -149,7 +167,15 @@ public final class LiveSource implements FrameSource
 
     public String describe()
     {
-        return PREFIX + ":" + socket.interfaceName();
+        return PREFIX + ":" + socket.interfaceName() + (promiscuous ? "" : ":promisc=no");
+    }
+
+    /** Reads the kernel's counter on the caller's thread ({@code .stats}); it resets on each read, so it is summed here. */
+    @Override
+    public synchronized long kernelDropped()
+    {
+        kernelDropped += socket.takeKernelDrops();
+        return kernelDropped;
     }
 
     public long packets()

@@ -62,7 +62,9 @@ public final class PacketSocket implements AutoCloseable
      * @throws IllegalArgumentException with a one-line reason: missing interface, permission,
      *         or no memory for the ring.
      */
-    public PacketSocket(final String interfaceName)
+    private boolean closed;
+
+    public PacketSocket(final String interfaceName, final boolean promiscuous)
     {
         this.interfaceName = interfaceName;
         final int index = libc.if_nametoindex(interfaceName);
@@ -97,6 +99,33 @@ public final class PacketSocket implements AutoCloseable
             libc.munmap(ring, ringBytes);
             throw failure("cannot bind to " + interfaceName);
         }
+        // struct packet_mreq {int ifindex; ushort type; ushort alen; uchar address[8]}: the
+        // membership ends with the socket, so the interface leaves promiscuous mode on exit.
+        if (promiscuous
+            && libc.setsockopt(fd, LibC.SOL_PACKET, LibC.PACKET_ADD_MEMBERSHIP, new int[] {index, LibC.PACKET_MR_PROMISC, 0, 0}, 16) != 0)
+        {
+            libc.munmap(ring, ringBytes);
+            throw failure("cannot put " + interfaceName + " in promiscuous mode");
+        }
+    }
+
+    /**
+     * Frames the kernel dropped since the last call because the ring was full
+     * ({@code PACKET_STATISTICS}, which the kernel resets on each read). Any thread.
+     */
+    public synchronized long takeKernelDrops()
+    {
+        if (closed)
+        {
+            return 0;
+        }
+        final int[] stats = new int[3]; // struct tpacket_stats_v3 {packets, drops, freeze_q_cnt}
+        final int[] length = {stats.length * 4};
+        if (libc.getsockopt(fd, LibC.SOL_PACKET, LibC.PACKET_STATISTICS, stats, length) != 0)
+        {
+            return 0;
+        }
+        return stats[1] & 0xffffffffL;
     }
 
     private IllegalArgumentException failure(final String what)
@@ -216,9 +245,13 @@ public final class PacketSocket implements AutoCloseable
         return libc.strerror(errno);
     }
 
-    public void close()
+    public synchronized void close()
     {
-        libc.munmap(ring, (long)BLOCK_SIZE * BLOCKS);
-        libc.close(fd);
+        if (!closed)
+        {
+            closed = true;
+            libc.munmap(ring, (long)BLOCK_SIZE * BLOCKS);
+            libc.close(fd);
+        }
     }
 }

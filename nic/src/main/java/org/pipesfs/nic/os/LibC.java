@@ -18,6 +18,9 @@ public interface LibC
     int SOL_SOCKET = 1;
     int SO_ERROR = 4;
     int SOL_PACKET = 263;
+    int PACKET_ADD_MEMBERSHIP = 1;
+    int PACKET_MR_PROMISC = 1;
+    int PACKET_STATISTICS = 6;
     int PACKET_RX_RING = 5;
     int PACKET_VERSION = 10;
     int TPACKET_V3 = 2;
@@ -63,6 +66,10 @@ public interface LibC
     int poll(@In @Out byte[] pollfd, long count, int timeoutMs);
 
     int close(int fd);
+
+    /** read(2) into native memory at {@code address}. */
+    @SaveError
+    long read(int fd, long address, long count);
 
     int PRIO_PROCESS = 0;
 

@@ -169,6 +169,15 @@ public final class PcapReplaySource implements FrameSource
         return pending;
     }
 
+    @Override
+    public void resumed(final long heldNs)
+    {
+        if (firstCaptureNs >= 0)
+        {
+            firstReplayNs += heldNs;
+        }
+    }
+
     private boolean due()
     {
         final long now = System.nanoTime();

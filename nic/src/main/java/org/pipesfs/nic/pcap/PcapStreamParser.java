@@ -149,6 +149,12 @@ public final class PcapStreamParser
         return OK;
     }
 
+    /** The stream's link type, once its global header has been parsed. */
+    public int linkType()
+    {
+        return linkType;
+    }
+
     /** True if the stream so far ends on a record boundary (nothing half-written is held). */
     public boolean isAtBoundary()
     {

@@ -63,6 +63,15 @@ public final class SyntheticSource implements FrameSource
         return produced;
     }
 
+    @Override
+    public void resumed(final long heldNs)
+    {
+        if (startNs >= 0)
+        {
+            startNs += heldNs;
+        }
+    }
+
     /** The generator's next frame, written straight into its slot. */
     private final class Generated implements Ingest.Record
     {
