@@ -13,6 +13,7 @@ import org.pipesfs.nic.FrameSource;
 import org.pipesfs.nic.pcap.PcapFileWriter;
 import org.pipesfs.nic.pcap.PcapFormat;
 import org.pipesfs.nic.pcap.PcapReplaySource;
+import org.pipesfs.nic.pcap.PcapStdinSource;
 import org.pipesfs.nic.pcap.ReplaySpec;
 import org.pipesfs.nic.synthetic.SyntheticGenerator;
 import org.pipesfs.nic.synthetic.SyntheticSource;
@@ -186,7 +187,7 @@ final class HotPathWarmup implements Runnable
         }
         try
         {
-            if (spec.startsWith(ReplaySpec.PREFIX + ":"))
+            if (spec.startsWith(ReplaySpec.PREFIX + ":") && !spec.equals(PcapStdinSource.SPEC)) // stdin is the mount's alone
             {
                 return new PcapReplaySource(new ReplaySpec(ReplaySpec.parse(spec).file(), 0, FOREVER), false);
             }

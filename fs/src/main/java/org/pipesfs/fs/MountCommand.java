@@ -6,6 +6,7 @@ import org.pipesfs.buffers.BufferPolicy;
 import org.pipesfs.buffers.DataBuffer;
 import org.pipesfs.filters.NodeGraph;
 import org.pipesfs.fs.files.PipesFs;
+import org.pipesfs.fs.files.RecentMessages;
 import org.pipesfs.fs.files.SourcePump;
 import org.pipesfs.fs.fuse.LargeReads;
 import org.pipesfs.fs.os.HugePages;
@@ -13,6 +14,7 @@ import org.pipesfs.fs.os.MountPoints;
 import org.pipesfs.fs.os.MountTableChanges;
 import org.pipesfs.nic.FrameSource;
 import org.pipesfs.nic.Sources;
+import org.pipesfs.nic.pcap.PcapStdinSource;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -36,7 +38,7 @@ import java.util.concurrent.Callable;
 final class MountCommand implements Callable<Integer>
 {
     @Option(names = "--source", paramLabel = "SPEC",
-        description = "synthetic[:count=N][:rate=PPS][:seed=S] (default), pcap:FILE[:speed=max|1x|Nx][:loop=N] or live:IFACE")
+        description = Sources.USAGE + " (default: synthetic)")
     String source = "synthetic";
 
     @Option(names = "--policy", paramLabel = "lossless|lossy",
@@ -73,11 +75,14 @@ final class MountCommand implements Callable<Integer>
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
+    /** What the server logs, for the root {@code .log}. */
+    private final RecentMessages messages = new RecentMessages();
+
     public Integer call() throws Exception
     {
         if (foreground)
         {
-            final String problem = ServerLog.install(log);
+            final String problem = ServerLog.install(log, messages);
             if (problem != null)
             {
                 return fail(problem);
@@ -86,7 +91,11 @@ final class MountCommand implements Callable<Integer>
         final Path dir = mountPoint.toAbsolutePath().normalize();
         if (!Files.isDirectory(dir))
         {
-            return fail("mount point " + dir + " is not a directory");
+            // a FUSE mount whose server died answers every stat with ENOTCONN
+            return fail(MountPoints.isFuseMount(dir)
+                ? dir + " is a stale mount (its server is gone): clear it with 'fusermount -u " + dir
+                    + "' (or 'umount -l " + dir + "'), then mount again"
+                : "mount point " + dir + " is not a directory");
         }
         if (MountPoints.isFuseMount(dir))
         {
@@ -134,6 +143,14 @@ final class MountCommand implements Callable<Integer>
             frames.close();
             return fail("--buffer " + buffer + ": not enough memory for the buffers (" + ex.getMessage() + ")");
         }
+        // A stream on standard input is read up to its global header here, before the mount
+        // appears, so that every all.pcap opened has the right link type.
+        frames.linkType();
+        if (frames.problem() != null && PcapStdinSource.SPEC.equals(source))
+        {
+            frames.close();
+            return fail(frames.problem());
+        }
         final SourcePump pump = new SourcePump(frames, graph, bufferPolicy, paused);
         if (!frames.isLive())
         {
@@ -141,7 +158,7 @@ final class MountCommand implements Callable<Integer>
             HotPathWarmup.start(bufferPolicy, bare, pump::hasProduced, source);
         }
         final POSIX posix = POSIXFactory.getPOSIX();
-        final PipesFs fs = new PipesFs(graph, pump, dir, posix.getuid(), posix.getgid());
+        final PipesFs fs = new PipesFs(graph, pump, dir, posix.getuid(), posix.getgid(), messages);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> unmountOnSignal(fs, pump, dir), "pipesfs-shutdown"));
         pump.start();
         if (System.console() != null && frames.progress() >= 0)
@@ -277,7 +294,8 @@ final class MountCommand implements Callable<Integer>
         final List<String> original = spec.commandLine().getParseResult().originalArgs();
         command.addAll(original.subList(original.indexOf("mount") + 1, original.size()));
         final Process child = new ProcessBuilder(command)
-            .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
+            .redirectInput(PcapStdinSource.SPEC.equals(source)
+                ? ProcessBuilder.Redirect.INHERIT : ProcessBuilder.Redirect.from(new File("/dev/null")))
             .redirectErrorStream(true)
             .redirectOutput(ProcessBuilder.Redirect.DISCARD)
             .start();

@@ -3,6 +3,7 @@ package org.pipesfs.fs;
 import jnr.posix.FileStat;
 import jnr.posix.POSIX;
 import jnr.posix.POSIXFactory;
+import org.pipesfs.fs.files.RecentMessages;
 
 import java.io.FileDescriptor;
 import java.io.FileOutputStream;
@@ -42,6 +43,7 @@ final class ServerLog extends OutputStream
 
     private final OutputStream out = new FileOutputStream(FileDescriptor.err);
     private final Path file;
+    private final RecentMessages recent;
     private final byte[] line = new byte[MAX_LINE];
     private int lineLength;
     private double tokens = BURST;
@@ -49,16 +51,18 @@ final class ServerLog extends OutputStream
     private long suppressed;
     private long written;
 
-    private ServerLog(final Path file)
+    private ServerLog(final Path file, final RecentMessages recent)
     {
         this.file = file;
+        this.recent = recent;
     }
 
     /**
      * Sends stdout and stderr to a new {@code file} (when not null) and limits what the JVM
-     * prints to stderr from now on. Returns null, or why the file cannot be used.
+     * prints to stderr from now on; every line it lets through also goes to {@code recent}
+     * (the root {@code .log}). Returns null, or why the file cannot be used.
      */
-    static String install(final Path file)
+    static String install(final Path file, final RecentMessages recent)
     {
         if (file != null)
         {
@@ -68,7 +72,7 @@ final class ServerLog extends OutputStream
                 return problem;
             }
         }
-        System.setErr(new PrintStream(new ServerLog(file), true, StandardCharsets.UTF_8));
+        System.setErr(new PrintStream(new ServerLog(file, recent), true, StandardCharsets.UTF_8));
         return null;
     }
 
@@ -191,5 +195,6 @@ final class ServerLog extends OutputStream
             out.write('\n');
         }
         written += n + 1;
+        recent.add(bytes, length < 0 ? n - 1 : n);
     }
 }

@@ -35,13 +35,29 @@ final class FuseMount implements AutoCloseable
     /** Like {@link #start} in a temp directory whose name begins with {@code prefix}. */
     static FuseMount startIn(final String prefix, final String... options) throws Exception
     {
+        return launch(prefix, null, options);
+    }
+
+    /** Like {@link #start}, with the server's standard input read from {@code input}. */
+    static FuseMount startWithInput(final Path input, final String... options) throws Exception
+    {
+        return launch("pipesfs-mnt", input, options);
+    }
+
+    private static FuseMount launch(final String prefix, final Path input, final String... options) throws Exception
+    {
         final Path dir = Files.createTempDirectory(prefix);
         final Path log = Files.createTempFile("pipesfs-server", ".log");
         final List<String> args = new ArrayList<>(List.of("mount", "-f"));
         args.addAll(List.of(options));
         args.add(dir.toString());
-        final Process server = new ProcessBuilder(Shell.pipesfs(args.toArray(new String[0])))
-            .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        final ProcessBuilder builder = new ProcessBuilder(Shell.pipesfs(args.toArray(new String[0])))
+            .redirectErrorStream(true).redirectOutput(log.toFile());
+        if (input != null)
+        {
+            builder.redirectInput(input.toFile());
+        }
+        final Process server = builder.start();
         final FuseMount mount = new FuseMount(dir, server, log);
         final long deadline = System.currentTimeMillis() + 30_000;
         while (!MountPoints.isFuseMount(dir))

@@ -112,6 +112,73 @@ class LiveCaptureTest
     }
 
     @Test
+    void captureIsPromiscuousLikeTcpdumpSeesForeignFramesAndCountsWhatTheKernelDropped() throws Exception
+    {
+        assertThat(promiscuity()).isEqualTo("0");
+        final Path out = Files.createTempFile("live", ".pcap");
+        try (FuseMount mount = FuseMount.start("--policy", "lossless", "--source", "live:" + host))
+        {
+            assertThat(promiscuity()).as("promiscuous while captured").isEqualTo("1");
+            assertThat(mount.stats()).contains("kernel_dropped 0\n");
+            final Process cat = new ProcessBuilder("cat", mount.path("all.pcap").toString()).redirectOutput(out.toFile()).start();
+            try
+            {
+                mount.awaitReaders("", 1);
+                Thread.sleep(500); // the lossless source's settle time for new readers
+                // a frame for a MAC address no interface here has
+                Shell.run(30, "ip netns exec " + ns + " ip neigh replace 10.203.0.99 lladdr 02:00:00:00:00:99 dev " + peer
+                    + " nud permanent && ip netns exec " + ns + " ping -c 3 -i 0.1 -W 1 10.203.0.99");
+                final long deadline = System.currentTimeMillis() + 10_000;
+                String foreign = "";
+                while (!foreign.contains("3") && System.currentTimeMillis() < deadline)
+                {
+                    Thread.sleep(100);
+                    foreign = Shell.run(30, "tcpdump -nn -r " + out + " 'ether dst 02:00:00:00:00:99' 2>/dev/null | wc -l").out().trim();
+                }
+                assertThat(foreign).as("frames to a foreign MAC are captured").isEqualTo("3");
+
+                // overload: the only reader stops, so the lossless source stops taking from the
+                // kernel's ring, and a flood from the namespace overflows it
+                Shell.signal(cat.pid(), "STOP");
+                final Shell.Result flood = Shell.run(120, "ip netns exec " + ns + " python3 -c \"import socket\n"
+                    + "s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)\ns.bind(('" + peer + "', 0))\n"
+                    + "f = bytes.fromhex('ffffffffffff02000000000188b5') + bytes(46)\n"
+                    + "for _ in range(1500000): s.send(f)\"");
+                assertThat(flood.exit()).as(flood.err()).isZero();
+                assertThat(mount.stat("kernel_dropped")).as("dropped by kernel, as tcpdump reports it").isGreaterThan(100_000);
+                Shell.signal(cat.pid(), "CONT");
+            }
+            finally
+            {
+                Shell.kill(cat);
+            }
+        }
+        finally
+        {
+            Files.deleteIfExists(out);
+        }
+        assertThat(promiscuity()).as("the membership ends with the capture").isEqualTo("0");
+        try (FuseMount mount = FuseMount.start("--paused", "--source", "live:" + host + ":promisc=no"))
+        {
+            assertThat(mount.stats()).contains("source live:" + host + ":promisc=no\n");
+            assertThat(promiscuity()).isEqualTo("0");
+        }
+    }
+
+    /**
+     * The interface's promiscuity count, as {@code ip -d link} shows it: a packet socket's
+     * membership raises it (and the kernel logs "entered promiscuous mode"); the PROMISC flag
+     * itself shows only what {@code ip link set promisc on} asked for.
+     */
+    private String promiscuity() throws Exception
+    {
+        final String details = Shell.run(10, "ip -d link show " + host).out();
+        final java.util.regex.Matcher m = java.util.regex.Pattern.compile("promiscuity (\\d+)").matcher(details);
+        assertThat(m.find()).as(details).isTrue();
+        return m.group(1);
+    }
+
+    @Test
     void removingTheInterfaceEndsTheCaptureWithTheReasonAndKeepsTheMount() throws Exception
     {
         try (FuseMount mount = FuseMount.start("--paused", "--source", "live:" + host))

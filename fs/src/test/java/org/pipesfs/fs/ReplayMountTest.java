@@ -323,6 +323,127 @@ class ReplayMountTest
     }
 
     @Test
+    void pauseAtCapturePaceResumesWhereItStoppedWithoutABurst() throws Exception
+    {
+        // dns_icmp.pcap spans 13.1 s of capture time, 32 records spread over it: 3.3 s at 4x
+        final Path paced = Captures.of("dns_icmp.pcap");
+        try (FuseMount mount = FuseMount.start("--paused", "--source", "pcap:" + paced + ":speed=4x"))
+        {
+            final Process cat = new ProcessBuilder("cat", mount.path("all").toString())
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+            try
+            {
+                mount.awaitReaders("", 1);
+                Files.writeString(mount.path(".ctl"), "start\n");
+                Thread.sleep(1_000);
+                Files.writeString(mount.path(".ctl"), "pause\n");
+                final double before = progress(mount);
+                Thread.sleep(2_500);
+                assertThat(progress(mount)).as("nothing while paused").isEqualTo(before);
+                final long resumed = System.nanoTime();
+                Files.writeString(mount.path(".ctl"), "start\n");
+                Thread.sleep(200);
+                final double after = progress(mount);
+                assertThat(after - before).as("0.2 s at 4x is 0.8 s of capture, not the 10 s a burst would catch up")
+                    .isLessThan(0.25);
+                assertThat(cat.waitFor(30, TimeUnit.SECONDS)).isTrue();
+                assertThat((System.nanoTime() - resumed) / 1e9).as("the rest takes its own time")
+                    .isGreaterThan(1.5);
+            }
+            finally
+            {
+                Shell.kill(cat);
+            }
+        }
+    }
+
+    private static double progress(final FuseMount mount) throws Exception
+    {
+        for (final String line : mount.stats().split("\n"))
+        {
+            if (line.startsWith("progress "))
+            {
+                return Double.parseDouble(line.substring(9));
+            }
+        }
+        throw new AssertionError("no progress in .stats");
+    }
+
+    @Test
+    void startAfterStopIsRefusedWithTheReasonAndTheSourceStaysStopped() throws Exception
+    {
+        try (FuseMount mount = FuseMount.start("--paused", "--source", "synthetic:rate=1000"))
+        {
+            final String ctl = mount.path(".ctl").toString();
+            assertThat(Shell.run(10, "echo stop > " + ctl).exit()).isZero();
+            for (final String command : new String[] {"start", "pause"})
+            {
+                final Shell.Result again = Shell.run(10, "echo " + command + " > " + ctl);
+                assertThat(again.exit()).as(command).isNotZero();
+                assertThat(again.err()).contains("Invalid argument");
+            }
+            assertThat(Files.readString(mount.path(".ctl"))).isEqualTo("stopped\n");
+            assertThat(mount.stat("packets")).isZero();
+            assertThat(Files.readString(mount.log)).contains("the source has stopped and does not start again: mount again to replay");
+            assertThat(Shell.run(10, "echo stop > " + ctl).exit()).as("stop again is harmless").isZero();
+        }
+    }
+
+    @Test
+    void pcapOnStandardInputFeedsTheRootInTheForegroundAndInTheBackground() throws Exception
+    {
+        final Path capture = Captures.of("http.pcap");
+        final Path out = Files.createTempFile("stdin", ".pcap");
+        try
+        {
+            try (FuseMount mount = FuseMount.startWithInput(capture, "--source", "pcap:-"))
+            {
+                assertThat(mount.stats()).contains("source pcap:-\n");
+                replay(mount, out);
+                assertThat(tcpdump(out)).isEqualTo(tcpdump(capture));
+                assertThat(mount.stats()).contains("state ended\n");
+            }
+            final Path dir = Files.createTempDirectory("pipesfs-stdin");
+            try
+            {
+                final String mountCommand = String.join(" ", Shell.pipesfs("mount", "--source", "pcap:-", dir.toString()));
+                final Shell.Result background = Shell.run(60, String.join("\n",
+                    "cat " + capture + " | " + mountCommand + " || exit 1",
+                    "cat " + dir + "/all.pcap > " + out,
+                    "fusermount -u " + dir));
+                assertThat(background.exit()).as(background.err()).isZero();
+                assertThat(tcpdump(out)).isEqualTo(tcpdump(capture));
+            }
+            finally
+            {
+                if (MountPoints.isFuseMount(dir))
+                {
+                    Shell.run(10, "fusermount -u -z " + dir);
+                }
+                MountPoints.await(dir, false, 5_000);
+                Files.deleteIfExists(dir);
+            }
+            final Path unused = Files.createTempDirectory("pipesfs-stdin");
+            try
+            {
+                final Shell.Result notPcap = Shell.run(60, "echo 'this is text, and far from a capture' | "
+                    + String.join(" ", Shell.pipesfs("mount", "-f", "--source", "pcap:-", unused.toString())));
+                assertThat(notPcap.exit()).isNotZero();
+                assertThat(notPcap.out() + notPcap.err()).contains("pcap:-: not a pcap stream: magic 0x73696874");
+                assertThat(MountPoints.isFuseMount(unused)).as("nothing mounted").isFalse();
+            }
+            finally
+            {
+                Files.deleteIfExists(unused);
+            }
+        }
+        finally
+        {
+            Files.deleteIfExists(out);
+        }
+    }
+
+    @Test
     void unusableCapturesFailBeforeMountingWithAClearMessage() throws Exception
     {
         final Path dir = Files.createTempDirectory("pipesfs-bad");

@@ -6,8 +6,9 @@ import java.nio.charset.StandardCharsets;
 
 /**
  * The root's {@code .ctl} opened for writing: each write holds one or more newline-separated
- * commands ({@code start}, {@code pause}, {@code stop}); an unknown one fails the write with
- * EINVAL, so {@code echo bogus > .ctl} reports an error to the shell.
+ * commands ({@code start}, {@code pause}, {@code stop}); an unknown one, or one the source's
+ * state refuses, fails the write with EINVAL, so {@code echo bogus > .ctl} reports an error to
+ * the shell and the reason goes to the log.
  */
 final class ControlFile implements OpenFile
 {
@@ -38,10 +39,10 @@ final class ControlFile implements OpenFile
         for (final String line : new String(bytes, StandardCharsets.US_ASCII).split("\n"))
         {
             final String command = line.trim();
-            if (!command.isEmpty() && !pump.control(command))
+            final String refused = command.isEmpty() ? null : pump.control(command);
+            if (refused != null)
             {
-                System.err.println("pipesfs: .ctl: unknown command '" + command + "': use start, pause or stop");
-                return -Errno.EINVAL;
+                return Refusals.refuse(-Errno.EINVAL, "write", "/.ctl", refused);
             }
         }
         return size;

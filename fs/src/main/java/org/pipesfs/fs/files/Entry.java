@@ -15,12 +15,14 @@ record Entry(Kind kind, Node node, Node.Link link)
     static final String STATS = ".stats";
     static final String CTL = ".ctl";
     static final String GRAPH = ".graph";
+    static final String LOG = ".log";
+    static final String READERS = ".readers";
     /** Inode numbers: node id times this, plus the entry kind. */
-    static final long INODES_PER_NODE = 8;
+    static final long INODES_PER_NODE = 16;
 
     enum Kind
     {
-        NODE, ALL, ALL_PCAP, STATS, CTL, LINK, GRAPH
+        NODE, ALL, ALL_PCAP, STATS, CTL, LINK, GRAPH, LOG, READERS
     }
 
     /** Stable while the node exists: node id times {@link #INODES_PER_NODE}, plus the kind. */
@@ -29,11 +31,17 @@ record Entry(Kind kind, Node node, Node.Link link)
         return node.id() * INODES_PER_NODE + kind.ordinal();
     }
 
+    /**
+     * The entry {@code path} names, or null if none.
+     *
+     * @throws Refusal ENAMETOOLONG if its last name is longer than a directory entry can hold
+     *         (the kernel looks names up one at a time, so only the last one is new).
+     */
     static Entry resolve(final NodeGraph graph, final String path)
     {
         final int slash = path.lastIndexOf('/');
+        final String leaf = GraphPaths.leaf(path);
         final Node parent = graph.lookup(slash <= 0 ? "/" : path.substring(0, slash));
-        final String leaf = path.substring(slash + 1);
         if (parent == null)
         {
             return null;
@@ -49,6 +57,8 @@ record Entry(Kind kind, Node node, Node.Link link)
             case STATS -> { return new Entry(Kind.STATS, parent, null); }
             case CTL -> { return parent.isRoot() ? new Entry(Kind.CTL, parent, null) : null; }
             case GRAPH -> { return parent.isRoot() ? new Entry(Kind.GRAPH, parent, null) : null; }
+            case LOG -> { return parent.isRoot() ? new Entry(Kind.LOG, parent, null) : null; }
+            case READERS -> { return parent.isRoot() ? new Entry(Kind.READERS, parent, null) : null; }
             default -> { }
         }
         // through the graph, not Node.child(): it makes a classifier's class on first use

@@ -42,10 +42,12 @@ final class GraphPaths
         return entry.node();
     }
 
+    /** The last name of {@code path}; a Refusal with ENAMETOOLONG if no directory entry can hold it. */
     static String leaf(final String path)
     {
         final String name = path.substring(path.lastIndexOf('/') + 1);
-        if (name.getBytes(StandardCharsets.UTF_8).length > MAX_NAME)
+        // a char is at most 3 UTF-8 bytes (a surrogate pair is 4 for two chars)
+        if (name.length() * 3 > MAX_NAME && name.getBytes(StandardCharsets.UTF_8).length > MAX_NAME)
         {
             throw new Refusal(Errno.ENAMETOOLONG, "name longer than " + GraphPaths.MAX_NAME + " bytes");
         }

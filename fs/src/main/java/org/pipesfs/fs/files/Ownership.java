@@ -7,7 +7,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * set them. With {@code -o allow_other} the mount adds {@code default_permissions}, so the
  * kernel enforces these bits against other users; without it, FUSE lets only the mounting
  * user in. Defaults: directories 0755, {@code all}/{@code all.pcap} 0600 (packet data is
- * sensitive), {@code .stats} 0444, {@code .ctl} 0644, owned by the mounting user.
+ * sensitive), {@code .stats}, {@code .graph} and {@code .readers} 0444, {@code .ctl} 0644, {@code .log}
+ * 0400 (refusals name other users' paths), owned by the mounting user.
  */
 final class Ownership
 {
@@ -78,7 +79,8 @@ final class Ownership
         return switch (kind)
         {
             case NODE -> 0755;
-            case STATS, GRAPH -> 0444;
+            case STATS, GRAPH, READERS -> 0444;
+            case LOG -> 0400;
             case CTL -> 0644;
             case LINK -> 0777;
             default -> 0600;

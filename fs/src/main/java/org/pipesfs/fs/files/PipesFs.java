@@ -7,6 +7,7 @@ import jnr.ffi.types.off_t;
 import jnr.ffi.types.size_t;
 import jnr.ffi.types.uid_t;
 import org.pipesfs.buffers.ElementFormat;
+import org.pipesfs.buffers.IndexReader;
 import org.pipesfs.filters.GraphException;
 import org.pipesfs.filters.InspectFormat;
 import org.pipesfs.filters.Node;
@@ -15,6 +16,7 @@ import org.pipesfs.filters.WriteInlet;
 import org.pipesfs.fs.fuse.FuseFileInfoAccess;
 import org.pipesfs.fs.fuse.FuseLoop;
 import org.pipesfs.fs.fuse.LargeReads;
+import org.pipesfs.fs.fuse.OperationTable;
 import org.pipesfs.fs.fuse.PollNotifier;
 import ru.serce.jnrfuse.FuseFillDir;
 import ru.serce.jnrfuse.FuseStubFS;
@@ -28,8 +30,8 @@ import java.nio.file.Path;
 
 /**
  * The FUSE mapping of the node graph: each node is a directory holding
- * {@code all}, {@code all.pcap} and {@code .stats} (and {@code .ctl} at the root); links are
- * symlinks. Each operation is short and each errno deliberate; a refused operation logs one
+ * {@code all}, {@code all.pcap} and {@code .stats} (and {@code .ctl}, {@code .graph},
+ * {@code .log} and {@code .readers} at the root); links are symlinks. Each operation is short and each errno deliberate; a refused operation logs one
  * line saying why. Operations run on {@link FuseLoop}'s worker threads; a blocked read holds
  * its worker, so the loop is multithreaded.
  */
@@ -39,8 +41,6 @@ public final class PipesFs extends FuseStubFS
     private static final int O_RDONLY = 0;
     private static final int O_WRONLY = 1;
     private static final int O_NONBLOCK = 04000;
-    private static final int NULLPATH_OK = 1;
-    private static final int NOPATH = 2;
 
     private final NodeGraph graph;
     private final SourcePump pump;
@@ -52,23 +52,20 @@ public final class PipesFs extends FuseStubFS
     private final MemoryReturn memoryReturn;
     private final GraphPaths paths;
     private final LinkTargets links;
-
-    /**
-     * {@code read} as libfuse calls it, every argument a native word. jnr-fuse's own binding
-     * makes a path {@code String}, a {@code FuseFileInfo} struct and a {@code Pointer} on every
-     * call; on the data path that allocation showed up first in the profile.
-     */
-    public interface RawRead
-    {
-        @jnr.ffi.annotations.Delegate
-        int read(long path, long buf, long size, long offset, long fileInfo);
-    }
+    private final RecentMessages messages;
+    private final ReaderTable readers = new ReaderTable();
+    private final NodeRates rates;
 
     /** Held for as long as the mount: libfuse calls it through a native pointer. */
-    private final RawRead rawRead = this::rawRead;
+    private final OperationTable.RawRead rawRead = this::rawRead;
 
-    public PipesFs(final NodeGraph graph, final SourcePump pump, final Path mountPoint, final int uid, final int gid)
+    /** @param messages what the server logs, shown by the root {@code .log} */
+    public PipesFs(
+        final NodeGraph graph, final SourcePump pump, final Path mountPoint, final int uid, final int gid,
+        final RecentMessages messages)
     {
+        this.messages = messages;
+        this.rates = new NodeRates(graph);
         this.graph = graph;
         this.pump = pump;
         this.mountPoint = mountPoint;
@@ -76,30 +73,8 @@ public final class PipesFs extends FuseStubFS
         this.memoryReturn = new MemoryReturn(graph.budget());
         this.paths = new GraphPaths(graph);
         this.links = new LinkTargets(graph, mountPoint, ownership);
-        installRawRead();
-        askForNoPaths();
-    }
-
-    /**
-     * Sets {@code flag_nullpath_ok} and {@code flag_nopath}: bits 0 and 1 of the word after the
-     * {@code bmap} pointer, which jnr-fuse declares but cannot set as bit-fields. Without them libfuse
-     * builds a path for every read and holds a read lock on it for the whole call, so a
-     * {@code rmdir} or {@code mv} of a node waits for its blocked readers. Handle-based
-     * operations ({@code read}, {@code write}, {@code release}, {@code poll}) then get a null path.
-     */
-    private void askForNoPaths()
-    {
-        final jnr.ffi.Pointer memory = jnr.ffi.Struct.getMemory(fuseOperations);
-        final long offset = fuseOperations.bmap.offset() + Long.BYTES;
-        memory.putInt(offset, memory.getInt(offset) | NULLPATH_OK | NOPATH);
-    }
-
-    /** Points {@code fuse_operations.read} at {@link #rawRead} instead of jnr-fuse's binding. */
-    private void installRawRead()
-    {
-        final Pointer closure = jnr.ffi.Runtime.getSystemRuntime().getClosureManager()
-            .getClosurePointer(RawRead.class, rawRead);
-        jnr.ffi.Struct.getMemory(fuseOperations).putPointer(fuseOperations.read.offset(), closure);
+        OperationTable.installRead(fuseOperations, rawRead);
+        OperationTable.askForNoPaths(fuseOperations);
     }
 
     private int rawRead(final long path, final long buf, final long size, final long offset, final long fileInfo)
@@ -150,7 +125,13 @@ public final class PipesFs extends FuseStubFS
     public void shutdown()
     {
         endReads();
+        rates.close();
         handles.closeAll();
+    }
+
+    private static String leafOf(final String path)
+    {
+        return path.substring(path.lastIndexOf('/') + 1);
     }
 
     // ---- attributes and listing ----------------------------------------------------------------
@@ -190,10 +171,35 @@ public final class PipesFs extends FuseStubFS
                     stat.st_mode.set(FileStat.S_IFLNK | 0777);
                     stat.st_size.set(entry.link().target().getBytes(StandardCharsets.UTF_8).length);
                 }
-                default -> stat.st_mode.set(FileStat.S_IFREG | attributes.mode());
+                default -> {
+                    stat.st_mode.set(FileStat.S_IFREG | attributes.mode());
+                    final String snapshot = snapshot(entry);
+                    if (snapshot != null)
+                    {
+                        stat.st_size.set(snapshot.getBytes(StandardCharsets.UTF_8).length);
+                    }
+                }
             }
             return 0;
         });
+    }
+
+    /**
+     * What reading a snapshot file ({@code .stats}, {@code .graph}, {@code .ctl}, {@code .readers}) shows now, or
+     * null for the other entries. {@code stat} reports its length, so {@code tail} finds the end.
+     */
+    private String snapshot(final Entry entry)
+    {
+        final Node node = entry.node();
+        return switch (entry.kind())
+        {
+            case STATS -> StatsText.render(node, rates.of(node), node.isRoot() ? pump : null, graph.budget());
+            case CTL -> pump.state().label() + "\n";
+            case GRAPH -> graph.listing(OctalEscape::field);
+            case READERS -> readers.render(node.output().policy() == org.pipesfs.buffers.BufferPolicy.LOSSLESS,
+                graph.data().beltway().producerWaits());
+            default -> null;
+        };
     }
 
     @Override
@@ -248,8 +254,10 @@ public final class PipesFs extends FuseStubFS
             }
             if (node.isRoot())
             {
-                filler.apply(buf, Entry.CTL, null, 0);
-                filler.apply(buf, Entry.GRAPH, null, 0);
+                for (final String name : new String[] {Entry.CTL, Entry.GRAPH, Entry.LOG, Entry.READERS})
+                {
+                    filler.apply(buf, name, null, 0);
+                }
             }
             for (final Node child : node.children())
             {
@@ -307,9 +315,10 @@ public final class PipesFs extends FuseStubFS
                 case ALL, ALL_PCAP -> {
                     final boolean pcap = entry.kind() == Entry.Kind.ALL_PCAP;
                     final boolean writeOnly = (flags & O_ACCMODE) == O_WRONLY;
+                    final IndexReader indexReader = writeOnly ? null : graph.openReader(node);
                     final OpenPipe reader = writeOnly ? null : pcap
-                        ? OpenPipe.pcap(graph.openReader(node), pump.source().linkType(), nonBlocking)
-                        : OpenPipe.raw(graph.openReader(node), node.isInspect() ? new InspectFormat() : ElementFormat.VIEW, nonBlocking);
+                        ? OpenPipe.pcap(indexReader, pump.source().linkType(), nonBlocking)
+                        : OpenPipe.raw(indexReader, node.isInspect() ? new InspectFormat() : ElementFormat.VIEW, nonBlocking);
                     if (readOnly)
                     {
                         file = reader;
@@ -327,21 +336,18 @@ public final class PipesFs extends FuseStubFS
                         }
                         file = new WritePipe(graph.inlet(), slot, pcap, reader, mount);
                     }
+                    if (indexReader != null)
+                    {
+                        readers.add(file, getContext().pid.longValue(), node, pcap ? Entry.ALL_PCAP : Entry.ALL, indexReader);
+                    }
                 }
-                case STATS -> {
+                case CTL -> file = readOnly ? new SnapshotFile(snapshot(entry)) : new ControlFile(pump);
+                case STATS, GRAPH, READERS, LOG -> {
                     if (!readOnly)
                     {
-                        return Refusals.refuse(-Errno.EACCES, "open", path, ".stats is read-only");
+                        return Refusals.refuse(-Errno.EACCES, "open", path, leafOf(path) + " is read-only");
                     }
-                    file = new SnapshotFile(StatsText.render(node, node.isRoot() ? pump : null, graph.budget()));
-                }
-                case CTL -> file = readOnly ? new SnapshotFile(pump.state().label() + "\n") : new ControlFile(pump);
-                case GRAPH -> {
-                    if (!readOnly)
-                    {
-                        return Refusals.refuse(-Errno.EACCES, "open", path, ".graph is read-only");
-                    }
-                    file = new SnapshotFile(graph.listing(OctalEscape::field));
+                    file = entry.kind() == Entry.Kind.LOG ? new LogFile(messages) : new SnapshotFile(snapshot(entry));
                 }
                 case NODE -> {
                     return -Errno.EISDIR;
@@ -353,10 +359,18 @@ public final class PipesFs extends FuseStubFS
             final long handle = handles.add(file);
             if (handle < 0)
             {
+                readers.remove(file);
                 file.close();
                 return Refusals.refuse(-Errno.EMFILE, "open", path, "too many open files");
             }
-            FuseFileInfoAccess.openPipe(fi, handle);
+            if (file instanceof SnapshotFile)
+            {
+                FuseFileInfoAccess.openSnapshot(fi, handle);
+            }
+            else
+            {
+                FuseFileInfoAccess.openPipe(fi, handle);
+            }
             return 0;
         });
     }
@@ -393,6 +407,7 @@ public final class PipesFs extends FuseStubFS
             }
             if (file != null)
             {
+                readers.remove(file);
                 file.close();
             }
             return 0;

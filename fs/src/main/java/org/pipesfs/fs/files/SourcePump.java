@@ -89,12 +89,29 @@ public final class SourcePump implements AutoCloseable
     }
 
     /**
-     * Applies a {@code .ctl} command: {@code start}, {@code pause} or {@code stop}.
+     * Applies a {@code .ctl} command: {@code start}, {@code pause} or {@code stop}. A stopped or
+     * ended source stays so: {@code start} and {@code pause} then fail, as a new mount is how a
+     * replay starts again.
      *
-     * @return false if the command is unknown.
+     * @return null if applied, else why not.
      */
-    boolean control(final String command)
+    String control(final String command)
     {
+        final boolean over = stopRequested || state == State.ENDED || state == State.STOPPED;
+        switch (command)
+        {
+            case "start", "pause" -> {
+                if (over)
+                {
+                    return "the source has " + (state == State.ENDED ? "ended" : "stopped")
+                        + " and does not start again: mount again to replay";
+                }
+            }
+            case "stop" -> { }
+            default -> {
+                return "unknown command '" + command + "': use start, pause or stop";
+            }
+        }
         switch (command)
         {
             case "start" -> {
@@ -109,13 +126,10 @@ public final class SourcePump implements AutoCloseable
                     state = State.PAUSED;
                 }
             }
-            case "stop" -> stopRequested = true;
-            default -> {
-                return false;
-            }
+            default -> stopRequested = true;
         }
         graph.inlet().bell().ring(); // a paused pump sleeps 10 ms at a time: act now
-        return true;
+        return null;
     }
 
     private void run()
@@ -125,6 +139,7 @@ public final class SourcePump implements AutoCloseable
         boolean hadReaders = false;
         long firstReaderNs = 0;
         boolean sourceDone = false;
+        long heldSinceNs = 0;
         try
         {
             while (!closing)
@@ -139,6 +154,7 @@ public final class SourcePump implements AutoCloseable
                 }
                 if (sourceDone || state == State.PAUSED)
                 {
+                    heldSinceNs = held(heldSinceNs);
                     idle(WAIT_NS);
                     continue;
                 }
@@ -149,6 +165,7 @@ public final class SourcePump implements AutoCloseable
                     {
                         hadReaders = false;
                         firstReaderNs = 0;
+                        heldSinceNs = held(heldSinceNs);
                         idle(WAIT_NS);
                         continue;
                     }
@@ -165,6 +182,11 @@ public final class SourcePump implements AutoCloseable
                         }
                         hadReaders = true;
                     }
+                }
+                if (heldSinceNs != 0)
+                {
+                    source.resumed(System.nanoTime() - heldSinceNs);
+                    heldSinceNs = 0;
                 }
                 final int count = source.poll(data, graph, batch);
                 graph.publish();
@@ -208,6 +230,12 @@ public final class SourcePump implements AutoCloseable
         {
             graph.end();
         }
+    }
+
+    /** When the source was first held back, for {@link FrameSource#resumed}: now, if not yet. */
+    private static long held(final long heldSinceNs)
+    {
+        return heldSinceNs != 0 ? heldSinceNs : System.nanoTime();
     }
 
     /** Waits up to {@code ns}, or less if a writer hands over an element. */

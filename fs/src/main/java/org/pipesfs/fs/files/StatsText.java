@@ -15,7 +15,11 @@ final class StatsText
     {
     }
 
-    static String render(final Node node, final SourcePump pump, final MemoryBudget budget)
+    /**
+     * @param rates {@code {elements, bytes}} a second over the last second ({@link NodeRates})
+     * @param pump the source, for the root only; null elsewhere
+     */
+    static String render(final Node node, final long[] rates, final SourcePump pump, final MemoryBudget budget)
     {
         final IndexBuffer out = node.output();
         final StringBuilder text = new StringBuilder(256)
@@ -23,6 +27,8 @@ final class StatsText
             .append("elements_in ").append(node.elementsIn()).append('\n')
             .append("elements_out ").append(node.elementsOut()).append('\n')
             .append("bytes_out ").append(node.bytesOut()).append('\n')
+            .append("elements_per_s ").append(rates[0]).append('\n')
+            .append("bytes_per_s ").append(rates[1]).append('\n')
             .append("readers ").append(out.readerCount()).append('\n')
             .append("dropped ").append(out.dropped()).append('\n')
             .append("writers ").append(node.writers()).append('\n');
@@ -43,6 +49,10 @@ final class StatsText
             if (source.progress() >= 0)
             {
                 text.append("progress ").append(String.format(java.util.Locale.ROOT, "%.4f", source.progress())).append('\n');
+            }
+            if (source.kernelDropped() >= 0)
+            {
+                text.append("kernel_dropped ").append(source.kernelDropped()).append('\n');
             }
             if (source.truncatedRecords() > 0)
             {

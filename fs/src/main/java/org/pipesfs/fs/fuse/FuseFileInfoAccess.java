@@ -60,6 +60,17 @@ public final class FuseFileInfoAccess
         memory.putInt(BITS_OFFSET, memory.getInt(BITS_OFFSET) | DIRECT_IO_BIT | NONSEEKABLE_BIT);
     }
 
+    /**
+     * Stores the handle of a snapshot file and marks it direct-I/O but seekable, as a regular
+     * file is: {@code head} seeks back over what it did not print, {@code tail} seeks to the end.
+     */
+    public static void openSnapshot(final FuseFileInfo fi, final long handle)
+    {
+        final Pointer memory = memory(fi);
+        memory.putLong(FH_OFFSET, handle);
+        memory.putInt(BITS_OFFSET, memory.getInt(BITS_OFFSET) | DIRECT_IO_BIT);
+    }
+
     private static Pointer memory(final FuseFileInfo fi)
     {
         return Struct.getMemory(fi);
