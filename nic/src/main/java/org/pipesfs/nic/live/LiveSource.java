@@ -17,7 +17,10 @@ import org.pipesfs.nic.pcap.PcapFormat;
  * timestamp. Lossy by default, like a NIC: a producer that falls behind leaves blocks with
  * the kernel, which drops what no longer fits, as a NIC would, and counts it
  * ({@link #kernelDropped}). As tcpdump does, the socket puts the interface in promiscuous mode
- * (a packet membership, which ends with the socket) unless {@code promisc=no}.
+ * (a packet membership, which ends with the socket) unless {@code promisc=no}. With
+ * {@code fanout=ID} the socket joins the kernel's {@code PACKET_FANOUT} group ID in hash mode:
+ * every mount of the interface that names the same ID gets a disjoint share of the traffic,
+ * both directions of a flow in the same share.
  */
 public final class LiveSource implements FrameSource
 {
@@ -43,29 +46,61 @@ public final class LiveSource implements FrameSource
     private final Ingest.Record record = new Received();
     private volatile String problem;
     private final boolean promiscuous;
+    private final int fanout;
     private long kernelDropped;
 
     public LiveSource(final String spec)
     {
         if (!spec.startsWith(PREFIX + ":") || spec.length() == PREFIX.length() + 1)
         {
-            throw new IllegalArgumentException("expected live:IFACE[:promisc=no], not '" + spec + "'");
+            throw new IllegalArgumentException("expected live:IFACE[:promisc=no][:fanout=ID], not '" + spec + "'");
         }
         String iface = spec.substring(PREFIX.length() + 1);
         boolean promiscuous = true;
-        final int colon = iface.lastIndexOf(':');
-        if (colon >= 0 && iface.startsWith("promisc=", colon + 1))
+        int fanout = -1;
+        while (true)
         {
-            final String value = iface.substring(colon + 1 + "promisc=".length());
-            if (!value.equals("yes") && !value.equals("no"))
+            final int colon = iface.lastIndexOf(':');
+            final String option = colon < 0 ? "" : iface.substring(colon + 1);
+            if (option.startsWith("promisc="))
             {
-                throw new IllegalArgumentException("live: promisc=" + value + ": use promisc=yes or promisc=no");
+                final String value = option.substring("promisc=".length());
+                if (!value.equals("yes") && !value.equals("no"))
+                {
+                    throw new IllegalArgumentException("live: promisc=" + value + ": use promisc=yes or promisc=no");
+                }
+                promiscuous = value.equals("yes");
             }
-            promiscuous = value.equals("yes");
+            else if (option.startsWith("fanout="))
+            {
+                fanout = parseFanout(option.substring("fanout=".length()));
+            }
+            else
+            {
+                break;
+            }
             iface = iface.substring(0, colon);
         }
         this.promiscuous = promiscuous;
-        socket = new PacketSocket(iface, promiscuous);
+        this.fanout = fanout;
+        socket = new PacketSocket(iface, promiscuous, fanout);
+    }
+
+    private static int parseFanout(final String value)
+    {
+        try
+        {
+            final int id = Integer.parseInt(value);
+            if (id >= 0 && id <= 0xffff)
+            {
+                return id;
+            }
+        }
+        catch (final NumberFormatException ex)
+        {
+            // refused below
+        }
+        throw new IllegalArgumentException("live: fanout=" + value + ": a group id from 0 to 65535");
     }
 
     public int poll(final DataBuffer data, final FrameSink sink, final int limit)
@@ -167,7 +202,7 @@ public final class LiveSource implements FrameSource
 
     public String describe()
     {
-        return PREFIX + ":" + socket.interfaceName() + (promiscuous ? "" : ":promisc=no");
+        return PREFIX + ":" + socket.interfaceName() + (promiscuous ? "" : ":promisc=no") + (fanout < 0 ? "" : ":fanout=" + fanout);
     }
 
     /** Reads the kernel's counter on the caller's thread ({@code .stats}); it resets on each read, so it is summed here. */

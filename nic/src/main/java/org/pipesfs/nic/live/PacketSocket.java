@@ -58,13 +58,15 @@ public final class PacketSocket implements AutoCloseable
     private int remaining;
     private long frame;
 
+    private boolean closed;
+
     /**
+     * @param fanout a {@code PACKET_FANOUT} group to join in hash mode (defragmenting first, so
+     *        a datagram's fragments stay together), or -1
      * @throws IllegalArgumentException with a one-line reason: missing interface, permission,
      *         or no memory for the ring.
      */
-    private boolean closed;
-
-    public PacketSocket(final String interfaceName, final boolean promiscuous)
+    public PacketSocket(final String interfaceName, final boolean promiscuous, final int fanout)
     {
         this.interfaceName = interfaceName;
         final int index = libc.if_nametoindex(interfaceName);
@@ -106,6 +108,12 @@ public final class PacketSocket implements AutoCloseable
         {
             libc.munmap(ring, ringBytes);
             throw failure("cannot put " + interfaceName + " in promiscuous mode");
+        }
+        if (fanout >= 0 && libc.setsockopt(fd, LibC.SOL_PACKET, LibC.PACKET_FANOUT,
+            new int[] {fanout | (LibC.PACKET_FANOUT_HASH | LibC.PACKET_FANOUT_FLAG_DEFRAG) << 16}, 4) != 0)
+        {
+            libc.munmap(ring, ringBytes);
+            throw failure("cannot join fanout group " + fanout + " on " + interfaceName);
         }
     }
 

@@ -21,6 +21,9 @@ public interface LibC
     int PACKET_ADD_MEMBERSHIP = 1;
     int PACKET_MR_PROMISC = 1;
     int PACKET_STATISTICS = 6;
+    int PACKET_FANOUT = 18;
+    int PACKET_FANOUT_HASH = 0;
+    int PACKET_FANOUT_FLAG_DEFRAG = 0x8000;
     int PACKET_RX_RING = 5;
     int PACKET_VERSION = 10;
     int TPACKET_V3 = 2;
