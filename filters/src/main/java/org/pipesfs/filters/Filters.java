@@ -66,6 +66,7 @@ public final class Filters
                 case "port", "sport", "dport" -> { return port(name, key, value); }
                 case "host", "src", "dst" -> { return host(name, key, value); }
                 case "expr" -> { return expression(name, value); }
+                case "kafka" -> { return kafkaExport(name, value); }
                 default -> { }
             }
         }
@@ -87,7 +88,7 @@ public final class Filters
         if (eq >= 0)
         {
             throw new FilterSpecException("'" + name + "': no filter is called '" + name.substring(0, eq)
-                + "' (with '=': port, sport, dport, host, src, dst, expr); a user node's name has no '='");
+                + "' (with '=': port, sport, dport, host, src, dst, expr, kafka); a user node's name has no '='");
         }
         if (!name.equals(name.strip()))
         {
@@ -151,6 +152,26 @@ public final class Filters
             }
         }
         return true;
+    }
+
+    /**
+     * {@code kafka=TOPIC[@HOST:PORT[,HOST:PORT...]]}: an export node. Here it is a node that
+     * keeps every whole frame it is given; the file system attaches the producer that sends
+     * what reaches it. Topic names are Kafka's: 1 to 249 of {@code [A-Za-z0-9._-]}.
+     */
+    private static Filter kafkaExport(final String name, final String value)
+    {
+        final int at = value.indexOf('@');
+        final String topic = at < 0 ? value : value.substring(0, at);
+        if (!topic.matches("[A-Za-z0-9._-]{1,249}") || topic.equals(".") || topic.equals(".."))
+        {
+            throw new FilterSpecException(name + ": '" + topic + "' is not a Kafka topic name ([A-Za-z0-9._-], 1 to 249)");
+        }
+        if (at >= 0 && !value.substring(at + 1).matches("[A-Za-z0-9.:\\[\\]-]+(,[A-Za-z0-9.:\\[\\]-]+)*"))
+        {
+            throw new FilterSpecException(name + ": '" + value.substring(at + 1) + "' is not HOST:PORT[,HOST:PORT...]");
+        }
+        return new Protocol(name, View.FRAME, Protocol.ALL, 0, null);
     }
 
     private static Filter expression(final String name, final String expression)

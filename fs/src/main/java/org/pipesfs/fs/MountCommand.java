@@ -5,6 +5,7 @@ import jnr.posix.POSIXFactory;
 import org.pipesfs.buffers.BufferPolicy;
 import org.pipesfs.buffers.DataBuffer;
 import org.pipesfs.filters.NodeGraph;
+import org.pipesfs.fs.export.Exports;
 import org.pipesfs.fs.files.PipesFs;
 import org.pipesfs.fs.files.RecentMessages;
 import org.pipesfs.fs.files.SourcePump;
@@ -64,6 +65,10 @@ final class MountCommand implements Callable<Integer>
     @Option(names = "-o", paramLabel = "OPT", description = "FUSE mount option, passed through (e.g. allow_other)")
     List<String> fuseOptions = new ArrayList<>();
 
+    @Option(names = "--kafka", paramLabel = "HOST:PORT[,HOST:PORT...]",
+        description = "the Kafka cluster of kafka=TOPIC export nodes and of a kafka: source")
+    String kafka;
+
     @Option(names = "--log", paramLabel = "FILE",
         description = "log file of the server (default for a background mount: /run/pipesfs/<dir>.log as root, "
             + "else $XDG_RUNTIME_DIR/pipesfs/ or /tmp/pipesfs-<uid>/)")
@@ -109,7 +114,7 @@ final class MountCommand implements Callable<Integer>
         {
             bufferBytes = (int)parseSize("--buffer", buffer, DataBuffer.MIN_CAPACITY, 1L << 30);
             memoryBytes = memory == null ? defaultMemoryBudget() : parseSize("--memory", memory, 1L << 20, 1L << 40);
-            frames = Sources.open(source);
+            frames = Sources.open(source, kafka);
             bufferPolicy = policy != null ? BufferPolicy.parse(policy)
                 : frames.isLive() ? BufferPolicy.LOSSY : BufferPolicy.LOSSLESS;
         }
@@ -158,8 +163,13 @@ final class MountCommand implements Callable<Integer>
             HotPathWarmup.start(bufferPolicy, bare, pump::hasProduced, source);
         }
         final POSIX posix = POSIXFactory.getPOSIX();
-        final PipesFs fs = new PipesFs(graph, pump, dir, posix.getuid(), posix.getgid(), messages);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> unmountOnSignal(fs, pump, dir), "pipesfs-shutdown"));
+        final Exports exports = new Exports(graph, kafka, bufferPolicy);
+        final PipesFs fs = new PipesFs(graph, pump, dir, posix.getuid(), posix.getgid(), messages, exports);
+        Runtime.getRuntime().addShutdownHook(new Thread(() ->
+        {
+            unmountOnSignal(fs, pump, dir);
+            exports.close(); // what lossless exports sent is acknowledged before the JVM goes
+        }, "pipesfs-shutdown"));
         pump.start();
         if (System.console() != null && frames.progress() >= 0)
         {
@@ -176,6 +186,7 @@ final class MountCommand implements Callable<Integer>
             return fail("cannot mount " + dir + ": " + rootCause(ex));
         }
         fs.shutdown();
+        exports.close();
         pump.close();
         return 0;
     }

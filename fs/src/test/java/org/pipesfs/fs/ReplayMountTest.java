@@ -25,11 +25,18 @@ class ReplayMountTest
     /** Mounts paused, starts {@code cat all.pcap > out}, starts the source, waits for EOF. */
     static Path replay(final FuseMount mount, final Path out) throws Exception
     {
-        final Process cat = new ProcessBuilder("cat", mount.path("all.pcap").toString())
+        return replay(mount, out, "all.pcap");
+    }
+
+    /** Like {@link #replay(FuseMount, Path)}, reading {@code file} (e.g. {@code ip/tcp/all.pcap}). */
+    static Path replay(final FuseMount mount, final Path out, final String file) throws Exception
+    {
+        final Process cat = new ProcessBuilder("cat", mount.path(file).toString())
             .redirectOutput(out.toFile()).start();
+        final String node = file.contains("/") ? file.substring(0, file.lastIndexOf('/')) : "";
         try
         {
-            while (mount.stat("readers") == 0)
+            while (mount.stat(node, "readers") == 0)
             {
                 Thread.sleep(10);
             }

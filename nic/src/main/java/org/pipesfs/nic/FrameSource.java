@@ -73,6 +73,12 @@ public interface FrameSource extends AutoCloseable
         return -1;
     }
 
+    /** Records the source has yet to take from where it reads (a Kafka consumer's lag); -1 if that has no meaning or is unknown. */
+    default long lag()
+    {
+        return -1;
+    }
+
     /** Records captured shorter than they were on the wire (snap length), so far. */
     default long truncatedRecords()
     {

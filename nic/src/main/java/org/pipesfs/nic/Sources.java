@@ -1,5 +1,6 @@
 package org.pipesfs.nic;
 
+import org.pipesfs.nic.kafka.KafkaSource;
 import org.pipesfs.nic.live.LiveSource;
 import org.pipesfs.nic.pcap.CaptureFormatException;
 import org.pipesfs.nic.pcap.PcapReplaySource;
@@ -12,8 +13,8 @@ import org.pipesfs.nic.synthetic.SyntheticSpec;
 public final class Sources
 {
     public static final String USAGE =
-        "synthetic[:count=N][:rate=PPS][:seed=S], pcap:FILE[:speed=max|1x|Nx][:loop=N], pcap:- (standard input) "
-        + "or live:IFACE[:promisc=no]";
+        "synthetic[:count=N][:rate=PPS][:seed=S], pcap:FILE[:speed=max|1x|Nx][:loop=N], pcap:- (standard input), "
+        + "live:IFACE[:promisc=no][:fanout=ID] or kafka:TOPIC[:group=NAME][:from=earliest|latest]";
 
     private Sources()
     {
@@ -24,6 +25,15 @@ public final class Sources
      */
     public static FrameSource open(final String spec)
     {
+        return open(spec, null);
+    }
+
+    /**
+     * @param kafka the cluster a {@code kafka:} source reads ({@code --kafka HOST:PORT,...}), or null
+     * @throws IllegalArgumentException with a one-line reason if the spec or its file is unusable.
+     */
+    public static FrameSource open(final String spec, final String kafka)
+    {
         final String kind = spec.contains(":") ? spec.substring(0, spec.indexOf(':')) : spec;
         try
         {
@@ -33,6 +43,7 @@ public final class Sources
                 case ReplaySpec.PREFIX -> spec.equals(PcapStdinSource.SPEC)
                     ? new PcapStdinSource() : new PcapReplaySource(ReplaySpec.parse(spec));
                 case LiveSource.PREFIX -> new LiveSource(spec);
+                case KafkaSource.PREFIX -> new KafkaSource(spec, kafka);
                 default -> throw new IllegalArgumentException("unknown source '" + kind + "': use " + USAGE);
             };
         }

@@ -13,6 +13,7 @@ import org.pipesfs.filters.InspectFormat;
 import org.pipesfs.filters.Node;
 import org.pipesfs.filters.NodeGraph;
 import org.pipesfs.filters.WriteInlet;
+import org.pipesfs.fs.export.Exports;
 import org.pipesfs.fs.fuse.FuseFileInfoAccess;
 import org.pipesfs.fs.fuse.FuseLoop;
 import org.pipesfs.fs.fuse.LargeReads;
@@ -55,16 +56,21 @@ public final class PipesFs extends FuseStubFS
     private final RecentMessages messages;
     private final ReaderTable readers = new ReaderTable();
     private final NodeRates rates;
+    private final Exports exports;
 
     /** Held for as long as the mount: libfuse calls it through a native pointer. */
     private final OperationTable.RawRead rawRead = this::rawRead;
 
-    /** @param messages what the server logs, shown by the root {@code .log} */
+    /**
+     * @param messages what the server logs, shown by the root {@code .log}
+     * @param exports the export nodes' producers, kept in step with mkdir, rmdir and mv
+     */
     public PipesFs(
         final NodeGraph graph, final SourcePump pump, final Path mountPoint, final int uid, final int gid,
-        final RecentMessages messages)
+        final RecentMessages messages, final Exports exports)
     {
         this.messages = messages;
+        this.exports = exports;
         this.rates = new NodeRates(graph);
         this.graph = graph;
         this.pump = pump;
@@ -193,7 +199,7 @@ public final class PipesFs extends FuseStubFS
         final Node node = entry.node();
         return switch (entry.kind())
         {
-            case STATS -> StatsText.render(node, rates.of(node), node.isRoot() ? pump : null, graph.budget());
+            case STATS -> StatsText.render(node, rates.of(node), node.isRoot() ? pump : null, graph.budget(), exports);
             case CTL -> pump.state().label() + "\n";
             case GRAPH -> graph.listing(OctalEscape::field);
             case READERS -> readers.render(node.output().policy() == org.pipesfs.buffers.BufferPolicy.LOSSLESS,
@@ -472,7 +478,9 @@ public final class PipesFs extends FuseStubFS
     {
         return Refusals.graphOperation("mkdir", path, () ->
         {
+            Refusal.ifAny(Errno.EINVAL, exports.problemWith(GraphPaths.leaf(path)));
             final Node node = graph.create(paths.parentNode(path), GraphPaths.leaf(path));
+            exports.sync();
             final ru.serce.jnrfuse.struct.FuseContext context = getContext();
             ownership.made(node.id(), context.uid.intValue(), context.gid.intValue(),
                 (int)mode & ~context.umask.intValue());
@@ -487,6 +495,7 @@ public final class PipesFs extends FuseStubFS
         {
             final Node node = paths.existingNode(path);
             graph.remove(node);
+            exports.sync();
             ownership.forget(node.id());
             memoryReturn.nodesChanged();
         });
@@ -507,7 +516,9 @@ public final class PipesFs extends FuseStubFS
                 throw new GraphException(GraphException.Reason.INVALID, "only nodes can be moved, not " + from);
             }
             final Entry replaced = Entry.resolve(graph, to);
+            Refusal.ifAny(Errno.EINVAL, exports.problemWith(GraphPaths.leaf(to)));
             graph.move(entry.node(), paths.parentNode(to), GraphPaths.leaf(to));
+            exports.sync();
             if (replaced != null && replaced.kind() == Entry.Kind.NODE && replaced.node() != entry.node())
             {
                 ownership.forget(replaced.node().id());

@@ -20,4 +20,13 @@ final class Refusal extends RuntimeException
     {
         return errno;
     }
+
+    /** Throws a refusal with {@code errno} if there is a reason, {@code why}; null lets it pass. */
+    static void ifAny(final int errno, final String why)
+    {
+        if (why != null)
+        {
+            throw new Refusal(errno, why);
+        }
+    }
 }

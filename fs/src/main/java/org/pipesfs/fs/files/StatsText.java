@@ -3,6 +3,7 @@ package org.pipesfs.fs.files;
 import org.pipesfs.buffers.IndexBuffer;
 import org.pipesfs.filters.MemoryBudget;
 import org.pipesfs.filters.Node;
+import org.pipesfs.fs.export.Exports;
 import org.pipesfs.nic.FrameSource;
 
 /**
@@ -18,8 +19,9 @@ final class StatsText
     /**
      * @param rates {@code {elements, bytes}} a second over the last second ({@link NodeRates})
      * @param pump the source, for the root only; null elsewhere
+     * @param exports for an export node's lines ({@code sent}, {@code acked}, ...)
      */
-    static String render(final Node node, final long[] rates, final SourcePump pump, final MemoryBudget budget)
+    static String render(final Node node, final long[] rates, final SourcePump pump, final MemoryBudget budget, final Exports exports)
     {
         final IndexBuffer out = node.output();
         final StringBuilder text = new StringBuilder(256)
@@ -30,8 +32,9 @@ final class StatsText
             .append("elements_per_s ").append(rates[0]).append('\n')
             .append("bytes_per_s ").append(rates[1]).append('\n')
             .append("readers ").append(out.readerCount()).append('\n')
-            .append("dropped ").append(out.dropped()).append('\n')
-            .append("writers ").append(node.writers()).append('\n');
+            .append("dropped ").append(out.dropped() + exports.refused(node)).append('\n')
+            .append("writers ").append(node.writers()).append('\n')
+            .append(exports.stats(node));
         if (node.classesRefused() > 0)
         {
             text.append("classes_refused ").append(node.classesRefused()).append('\n');
@@ -49,6 +52,10 @@ final class StatsText
             if (source.progress() >= 0)
             {
                 text.append("progress ").append(String.format(java.util.Locale.ROOT, "%.4f", source.progress())).append('\n');
+            }
+            if (source.lag() >= 0)
+            {
+                text.append("consumer_lag ").append(source.lag()).append('\n');
             }
             if (source.kernelDropped() >= 0)
             {

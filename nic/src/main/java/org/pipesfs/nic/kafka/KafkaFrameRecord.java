@@ -1,0 +1,113 @@
+package org.pipesfs.nic.kafka;
+
+import org.agrona.MutableDirectBuffer;
+import org.pipesfs.buffers.DataBuffer;
+import org.pipesfs.buffers.ElementFormat;
+
+import java.nio.ByteOrder;
+
+/**
+ * How a frame travels as a Kafka record, for export nodes and the {@code kafka:} source alike.
+ * The record's value is the whole captured frame, its timestamp the capture time in
+ * milliseconds, and three headers carry what a millisecond and a byte array lose:
+ * <pre>
+ *   header    value
+ *   ts_ns     capture time, nanoseconds since the epoch, 8 bytes big-endian
+ *   linktype  pcap link type of the frame, 4 bytes big-endian (1: Ethernet)
+ *   orig_len  length on the wire, 4 bytes big-endian (more than the value if snapped)
+ * </pre>
+ * As an {@link ElementFormat} it renders an element for the exporter the same way, as a fixed
+ * prefix of those fields and then the frame:
+ * <pre>
+ *   0   i64  capture time, ns (native order)
+ *   8   i32  link type
+ *   12  i32  original length
+ *   16  i32  captured length (the frame's bytes that follow)
+ *   20  ...  frame
+ * </pre>
+ * Stateless; one instance serves every reader.
+ */
+public final class KafkaFrameRecord implements ElementFormat
+{
+    public static final String TIMESTAMP_NS = "ts_ns";
+    public static final String LINK_TYPE = "linktype";
+    public static final String ORIGINAL_LENGTH = "orig_len";
+
+    public static final int TIMESTAMP_OFFSET = 0;
+    public static final int LINK_TYPE_OFFSET = 8;
+    public static final int ORIGINAL_LENGTH_OFFSET = 12;
+    public static final int CAPTURED_LENGTH_OFFSET = 16;
+    public static final int PREFIX_LENGTH = 20;
+
+    public static final KafkaFrameRecord FORMAT = new KafkaFrameRecord();
+
+    private KafkaFrameRecord()
+    {
+    }
+
+    public int length(final DataBuffer data, final long position, final int viewOffset, final int viewLength)
+    {
+        return PREFIX_LENGTH + data.capturedLength(position);
+    }
+
+    public void copy(
+        final DataBuffer data,
+        final long position,
+        final int viewOffset,
+        final int viewLength,
+        final int from,
+        final MutableDirectBuffer dst,
+        final int dstOffset,
+        final int length)
+    {
+        int at = from;
+        int out = dstOffset;
+        int left = length;
+        while (at < PREFIX_LENGTH && left > 0)
+        {
+            // the prefix is written field by field so that a read split inside it stays consistent
+            final int field = at < LINK_TYPE_OFFSET ? TIMESTAMP_OFFSET : at < ORIGINAL_LENGTH_OFFSET ? LINK_TYPE_OFFSET
+                : at < CAPTURED_LENGTH_OFFSET ? ORIGINAL_LENGTH_OFFSET : CAPTURED_LENGTH_OFFSET;
+            final int fieldLength = field == TIMESTAMP_OFFSET ? Long.BYTES : Integer.BYTES;
+            final long value = field == TIMESTAMP_OFFSET ? data.timestampNs(position)
+                : field == LINK_TYPE_OFFSET ? data.linkType(position)
+                : field == ORIGINAL_LENGTH_OFFSET ? data.originalLength(position) : data.capturedLength(position);
+            for (int i = at - field; i < fieldLength && left > 0; i++)
+            {
+                dst.putByte(out++, (byte)(value >>> (8 * (ByteOrder.nativeOrder() == ByteOrder.LITTLE_ENDIAN ? i : fieldLength - 1 - i))));
+                at++;
+                left--;
+            }
+        }
+        if (left > 0)
+        {
+            data.copyFrame(position, at - PREFIX_LENGTH, dst, out, left);
+        }
+    }
+
+    /** A header value: {@code value} as {@code length} big-endian bytes. */
+    public static byte[] bigEndian(final long value, final int length)
+    {
+        final byte[] bytes = new byte[length];
+        for (int i = 0; i < length; i++)
+        {
+            bytes[i] = (byte)(value >>> (8 * (length - 1 - i)));
+        }
+        return bytes;
+    }
+
+    /** A header's big-endian value, or {@code otherwise} if it is missing or not {@code length} bytes. */
+    public static long bigEndian(final byte[] bytes, final int length, final long otherwise)
+    {
+        if (bytes == null || bytes.length != length)
+        {
+            return otherwise;
+        }
+        long value = 0;
+        for (final byte b : bytes)
+        {
+            value = value << 8 | (b & 0xff);
+        }
+        return value;
+    }
+}

@@ -1,0 +1,309 @@
+package org.pipesfs.nic.kafka;
+
+import org.agrona.concurrent.UnsafeBuffer;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.PartitionInfo;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.pipesfs.buffers.DataBuffer;
+import org.pipesfs.buffers.FrameSink;
+import org.pipesfs.nic.FrameSource;
+import org.pipesfs.nic.Ingest;
+import org.pipesfs.nic.pcap.PcapFormat;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+
+/**
+ * {@code kafka:TOPIC[:group=NAME][:from=earliest|latest]}: the root fed by a topic's records
+ * ({@link KafkaFrameRecord}), each with its own capture time and link type, so every node
+ * works on a remote capture as on a local one. Without a group the mount reads every
+ * partition; with one, Kafka's group protocol shares the partitions among the mounts that
+ * name it. Offsets are committed only once a poll's records are all in the graph, so a
+ * restarted mount resumes after the last element it finished. A record that is not a frame
+ * (no value, or longer than a slot) is skipped and counted in {@link #problem}.
+ *
+ * <p>Thread rule: the producer thread only (Kafka's consumer is single-threaded), except
+ * {@link #lag}, a value that thread refreshes about once a second.
+ */
+public final class KafkaSource implements FrameSource
+{
+    public static final String PREFIX = "kafka";
+    private static final Duration POLL = Duration.ofMillis(10);
+    private static final long LAG_EVERY_NS = 1_000_000_000L;
+
+    private final String spec;
+    private final String topic;
+    private final KafkaConsumer<byte[], byte[]> consumer;
+    private final Received record = new Received();
+    private final Map<TopicPartition, OffsetAndMetadata> done = new HashMap<>();
+    private Iterator<ConsumerRecord<byte[], byte[]>> pending;
+    private long packets;
+    private long bytes;
+    private long skipped;
+    private volatile long lag = -1;
+    private long lagCheckedNs;
+    private volatile int linkType = PcapFormat.LINKTYPE_ETHERNET;
+    private volatile String problem;
+
+    /**
+     * Connects and checks that the topic exists.
+     *
+     * @throws IllegalArgumentException with a one-line reason: bad spec, no cluster given, the
+     *         cluster unreachable, or no such topic.
+     */
+    public KafkaSource(final String spec, final String bootstrap)
+    {
+        this.spec = spec;
+        final String[] parts = spec.split(":");
+        if (parts.length < 2 || !parts[0].equals(PREFIX) || parts[1].isEmpty())
+        {
+            throw new IllegalArgumentException("expected kafka:TOPIC[:group=NAME][:from=earliest|latest], not '" + spec + "'");
+        }
+        if (bootstrap == null || bootstrap.isEmpty())
+        {
+            throw new IllegalArgumentException(spec + ": name the cluster with --kafka HOST:PORT");
+        }
+        topic = parts[1];
+        String group = null;
+        String from = "earliest";
+        for (int i = 2; i < parts.length; i++)
+        {
+            if (parts[i].startsWith("group=") && parts[i].length() > 6)
+            {
+                group = parts[i].substring(6);
+            }
+            else if (parts[i].equals("from=earliest") || parts[i].equals("from=latest"))
+            {
+                from = parts[i].substring(5);
+            }
+            else
+            {
+                throw new IllegalArgumentException(spec + ": unknown option '" + parts[i] + "' (group=NAME, from=earliest|latest)");
+            }
+        }
+        final Properties config = new Properties();
+        config.put("bootstrap.servers", bootstrap);
+        config.put("key.deserializer", ByteArrayDeserializer.class.getName());
+        config.put("value.deserializer", ByteArrayDeserializer.class.getName());
+        config.put("enable.auto.commit", "false");
+        config.put("auto.offset.reset", from);
+        config.put("client.id", "pipesfs-" + topic);
+        config.put("max.poll.records", "4096");
+        config.put("default.api.timeout.ms", "10000");
+        config.put("allow.auto.create.topics", "false"); // a typo must not make a topic
+        if (group != null)
+        {
+            config.put("group.id", group);
+        }
+        consumer = new KafkaConsumer<>(config);
+        try
+        {
+            final List<PartitionInfo> partitions = consumer.partitionsFor(topic, Duration.ofSeconds(10));
+            if (partitions == null || partitions.isEmpty())
+            {
+                throw new IllegalArgumentException(spec + ": no topic '" + topic + "' on " + bootstrap);
+            }
+            if (group != null)
+            {
+                consumer.subscribe(List.of(topic));
+            }
+            else
+            {
+                final List<TopicPartition> all = new ArrayList<>();
+                for (final PartitionInfo partition : partitions)
+                {
+                    all.add(new TopicPartition(topic, partition.partition()));
+                }
+                consumer.assign(all);
+            }
+        }
+        catch (final org.apache.kafka.common.errors.TimeoutException ex)
+        {
+            consumer.close(Duration.ZERO);
+            throw new IllegalArgumentException(spec + ": cannot reach Kafka at " + bootstrap + " (" + ex.getMessage() + ")");
+        }
+        catch (final org.apache.kafka.common.errors.UnknownTopicOrPartitionException ex)
+        {
+            consumer.close(Duration.ZERO);
+            throw new IllegalArgumentException(spec + ": no topic '" + topic + "' on " + bootstrap);
+        }
+        catch (final RuntimeException ex)
+        {
+            consumer.close(Duration.ZERO);
+            throw ex instanceof IllegalArgumentException ? ex : new IllegalArgumentException(spec + ": " + ex.getMessage());
+        }
+    }
+
+    public int poll(final DataBuffer data, final FrameSink sink, final int limit)
+    {
+        final long now = System.nanoTime();
+        if (now - lagCheckedNs > LAG_EVERY_NS)
+        {
+            lagCheckedNs = now;
+            refreshLag();
+        }
+        if (pending == null || !pending.hasNext())
+        {
+            final ConsumerRecords<byte[], byte[]> records = consumer.poll(POLL);
+            if (records.isEmpty())
+            {
+                return 0;
+            }
+            pending = records.iterator();
+        }
+        int produced = 0;
+        while (produced < limit && pending.hasNext())
+        {
+            final ConsumerRecord<byte[], byte[]> next = pending.next();
+            done.put(new TopicPartition(next.topic(), next.partition()), new OffsetAndMetadata(next.offset() + 1));
+            if (!record.take(next))
+            {
+                skipped++;
+                problem = spec + ": skipped " + skipped + " records that are not frames (no value, or longer than "
+                    + DataBuffer.MAX_FRAME_LENGTH + " bytes)";
+                continue;
+            }
+            produced++;
+            if (!Ingest.one(data, sink, record))
+            {
+                return END;
+            }
+        }
+        if (!pending.hasNext() && !done.isEmpty())
+        {
+            consumer.commitSync(done); // every record of the poll has been indexed into the graph
+            done.clear();
+        }
+        return produced;
+    }
+
+    private void refreshLag()
+    {
+        try
+        {
+            final Map<TopicPartition, Long> ends = consumer.endOffsets(consumer.assignment(), Duration.ofMillis(500));
+            long total = 0;
+            for (final Map.Entry<TopicPartition, Long> end : ends.entrySet())
+            {
+                total += Math.max(0, end.getValue() - consumer.position(end.getKey(), Duration.ofMillis(500)));
+            }
+            lag = total;
+        }
+        catch (final RuntimeException ex)
+        {
+            lag = -1; // the broker is away: unknown, not zero
+        }
+    }
+
+    /** The current record, as the ingest step takes it. */
+    private final class Received implements Ingest.Record
+    {
+        private byte[] value;
+        private long timestampNs;
+        private int frameLinkType;
+        private int original;
+
+        boolean take(final ConsumerRecord<byte[], byte[]> next)
+        {
+            value = next.value();
+            if (value == null || value.length == 0 || value.length > DataBuffer.MAX_FRAME_LENGTH)
+            {
+                return false;
+            }
+            timestampNs = KafkaFrameRecord.bigEndian(header(next, KafkaFrameRecord.TIMESTAMP_NS), Long.BYTES,
+                next.timestamp() * 1_000_000L);
+            frameLinkType = (int)KafkaFrameRecord.bigEndian(header(next, KafkaFrameRecord.LINK_TYPE), Integer.BYTES,
+                PcapFormat.LINKTYPE_ETHERNET);
+            original = (int)Math.max(value.length,
+                KafkaFrameRecord.bigEndian(header(next, KafkaFrameRecord.ORIGINAL_LENGTH), Integer.BYTES, value.length));
+            linkType = frameLinkType;
+            return true;
+        }
+
+        public int maxLength()
+        {
+            return value.length;
+        }
+
+        public int writeTo(final UnsafeBuffer frames, final int offset, final int room)
+        {
+            frames.putBytes(offset, value, 0, room);
+            packets++;
+            bytes += room;
+            return room;
+        }
+
+        public int originalLength(final int captured)
+        {
+            return original;
+        }
+
+        public long timestampNs()
+        {
+            return timestampNs;
+        }
+
+        public int linkType()
+        {
+            return frameLinkType;
+        }
+    }
+
+    private static byte[] header(final ConsumerRecord<byte[], byte[]> record, final String name)
+    {
+        final Header header = record.headers().lastHeader(name);
+        return header == null ? null : header.value();
+    }
+
+    public int batch()
+    {
+        return 4096;
+    }
+
+    /** The link type of the latest record (Ethernet until one arrives). */
+    public int linkType()
+    {
+        return linkType;
+    }
+
+    public String describe()
+    {
+        return spec;
+    }
+
+    public long packets()
+    {
+        return packets;
+    }
+
+    public long bytes()
+    {
+        return bytes;
+    }
+
+    public String problem()
+    {
+        return problem;
+    }
+
+    @Override
+    public long lag()
+    {
+        return lag;
+    }
+
+    public void close()
+    {
+        consumer.close(Duration.ofSeconds(2));
+    }
+}
