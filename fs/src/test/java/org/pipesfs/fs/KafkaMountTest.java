@@ -32,7 +32,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * Kafka's own consumer and kcat read it back; mounts fed by a {@code kafka:} source with a
  * group share the conversations without overlap; bad clusters and topics fail clearly.
  */
-@Timeout(value = 5, unit = TimeUnit.MINUTES)
+@Timeout(value = 8, unit = TimeUnit.MINUTES)
 class KafkaMountTest
 {
     private static KafkaBroker broker;
@@ -161,7 +161,7 @@ class KafkaMountTest
                     {
                         Thread.sleep(100);
                     }
-                    while (b1.stat("consumer_lag") + b2.stat("consumer_lag") != 0 && System.currentTimeMillis() < deadline)
+                    while ((lag(b1) != 0 || lag(b2) != 0) && System.currentTimeMillis() < deadline)
                     {
                         Thread.sleep(100); // the lag is measured once a second
                     }
@@ -198,9 +198,63 @@ class KafkaMountTest
         }
     }
 
+    @Test
+    void aBrokerDownForFiveSecondsMidExportLosesNothing() throws Exception
+    {
+        final Path capture = Files.createTempFile("outage", ".pcap");
+        final String topic = "outage";
+        final int frames = 300_000;
+        try
+        {
+            assertThat(Shell.run(120, String.join(" ", Shell.pipesfs("synth", "--count", Integer.toString(frames), "--seed", "3",
+                capture.toString()))).exit()).isZero();
+            try (FuseMount a = FuseMount.start("--paused", "--kafka", broker.bootstrap(), "--source", "pcap:" + capture))
+            {
+                Files.createDirectory(a.path("kafka=" + topic));
+                Files.writeString(a.path(".ctl"), "start\n"); // the export is the reader
+                final long deadline = System.currentTimeMillis() + 30_000;
+                while (a.stat("kafka=" + topic, "acked") < frames / 10 && System.currentTimeMillis() < deadline)
+                {
+                    Thread.sleep(20);
+                }
+                broker.kill();
+                Thread.sleep(5_000);
+                final long held = a.stat("packets");
+                assertThat(held).as("the source is held back while the broker is away").isLessThan(frames);
+                broker.launch();
+                awaitAcked(a, "kafka=" + topic, frames, 180_000);
+            }
+            final List<ConsumerRecord<byte[], byte[]>> records = consumeAll(topic, frames);
+            final java.util.Set<Long> times = new java.util.HashSet<>();
+            for (final ConsumerRecord<byte[], byte[]> record : records)
+            {
+                times.add(KafkaFrameRecord.bigEndian(record.headers().lastHeader(KafkaFrameRecord.TIMESTAMP_NS).value(), 8, -1));
+            }
+            assertThat(times).as("every frame arrived").hasSize(frames);
+            // Exactly once is not reached yet: after a broker killed with kill -9 comes back, a few
+            // hundred records can arrive twice (the producer's retried batches are not all deduplicated).
+            System.out.println("broker outage: " + records.size() + " records for " + frames + " frames");
+        }
+        finally
+        {
+            Files.deleteIfExists(capture);
+        }
+    }
+
+    /** The root's consumer_lag, or -1 while it is unknown (not yet measured, or the cluster away). */
+    private static long lag(final FuseMount mount) throws Exception
+    {
+        return mount.stats().contains("consumer_lag ") ? mount.stat("consumer_lag") : -1;
+    }
+
     private static void awaitAcked(final FuseMount mount, final String node, final long frames) throws Exception
     {
-        final long deadline = System.currentTimeMillis() + 60_000;
+        awaitAcked(mount, node, frames, 60_000);
+    }
+
+    private static void awaitAcked(final FuseMount mount, final String node, final long frames, final long waitMs) throws Exception
+    {
+        final long deadline = System.currentTimeMillis() + waitMs;
         while (mount.stat(node, "acked") < frames && System.currentTimeMillis() < deadline)
         {
             Thread.sleep(50);
@@ -264,13 +318,13 @@ class KafkaMountTest
             }
             consumer.assign(partitions);
             consumer.seekToBeginning(partitions);
+            final Map<TopicPartition, Long> ends = consumer.endOffsets(partitions, Duration.ofSeconds(10));
             final long deadline = System.currentTimeMillis() + 60_000;
-            while (records.size() < expected && System.currentTimeMillis() < deadline)
+            while (System.currentTimeMillis() < deadline && partitions.stream().anyMatch(p -> consumer.position(p) < ends.get(p)))
             {
                 consumer.poll(Duration.ofMillis(200)).forEach(records::add);
             }
-            // nothing more than expected either
-            consumer.poll(Duration.ofMillis(500)).forEach(records::add);
+            assertThat(records.size()).as("records up to the end offsets").isGreaterThanOrEqualTo(expected);
         }
         return records;
     }

@@ -38,6 +38,8 @@ import java.util.Properties;
 public final class KafkaSource implements FrameSource
 {
     public static final String PREFIX = "kafka";
+    /** Records one poll brings at most: what a killed mount may have in its graph but not committed. */
+    public static final int MAX_POLL_RECORDS = 4096;
     private static final Duration POLL = Duration.ofMillis(10);
     private static final long LAG_EVERY_NS = 1_000_000_000L;
 
@@ -98,7 +100,7 @@ public final class KafkaSource implements FrameSource
         config.put("enable.auto.commit", "false");
         config.put("auto.offset.reset", from);
         config.put("client.id", "pipesfs-" + topic);
-        config.put("max.poll.records", "4096");
+        config.put("max.poll.records", Integer.toString(MAX_POLL_RECORDS));
         config.put("default.api.timeout.ms", "10000");
         config.put("allow.auto.create.topics", "false"); // a typo must not make a topic
         if (group != null)
@@ -267,7 +269,7 @@ public final class KafkaSource implements FrameSource
 
     public int batch()
     {
-        return 4096;
+        return MAX_POLL_RECORDS;
     }
 
     /** The link type of the latest record (Ethernet until one arrives). */
