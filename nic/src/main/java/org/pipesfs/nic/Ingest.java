@@ -1,5 +1,6 @@
 package org.pipesfs.nic;
 
+import org.agrona.DirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.pipesfs.buffers.DataBuffer;
 import org.pipesfs.buffers.FrameSink;
@@ -32,6 +33,85 @@ public final class Ingest
         long timestampNs();
 
         int linkType();
+    }
+
+    /**
+     * A record whose frame lies in bytes the source has already read (a chunk of a stream, a
+     * Kafka record's value): the source says where with {@link #set}, the ingest step copies it
+     * into its slot. It counts what it wrote. One per source; producer thread only.
+     */
+    public static final class Copied implements Record
+    {
+        private final UnsafeBuffer array = new UnsafeBuffer(0, 0);
+        private DirectBuffer from;
+        private int offset;
+        private int captured;
+        private int original;
+        private long timestampNs;
+        private int linkType;
+        private long packets;
+        private long bytes;
+
+        /** The next frame: {@code captured} bytes at {@code offset} in {@code buffer}. */
+        public Copied set(
+            final DirectBuffer buffer, final int offset, final int captured, final int original, final long timestampNs,
+            final int linkType)
+        {
+            this.from = buffer;
+            this.offset = offset;
+            this.captured = captured;
+            this.original = original;
+            this.timestampNs = timestampNs;
+            this.linkType = linkType;
+            return this;
+        }
+
+        /** The next frame: all of {@code frame}. */
+        public Copied set(final byte[] frame, final int original, final long timestampNs, final int linkType)
+        {
+            array.wrap(frame);
+            return set(array, 0, frame.length, original, timestampNs, linkType);
+        }
+
+        public int maxLength()
+        {
+            return captured;
+        }
+
+        public int writeTo(final UnsafeBuffer frames, final int at, final int room)
+        {
+            frames.putBytes(at, from, offset, room);
+            packets++;
+            bytes += room;
+            return room;
+        }
+
+        public int originalLength(final int capturedLength)
+        {
+            return original;
+        }
+
+        public long timestampNs()
+        {
+            return timestampNs;
+        }
+
+        public int linkType()
+        {
+            return linkType;
+        }
+
+        /** Frames written so far. */
+        public long packets()
+        {
+            return packets;
+        }
+
+        /** Frame bytes written so far. */
+        public long bytes()
+        {
+            return bytes;
+        }
     }
 
     private Ingest()

@@ -1,6 +1,5 @@
 package org.pipesfs.nic.kafka;
 
-import org.agrona.concurrent.UnsafeBuffer;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -46,11 +45,9 @@ public final class KafkaSource implements FrameSource
     private final String spec;
     private final String topic;
     private final KafkaConsumer<byte[], byte[]> consumer;
-    private final Received record = new Received();
+    private final Ingest.Copied record = new Ingest.Copied();
     private final Map<TopicPartition, OffsetAndMetadata> done = new HashMap<>();
     private Iterator<ConsumerRecord<byte[], byte[]>> pending;
-    private long packets;
-    private long bytes;
     private long skipped;
     private volatile long lag = -1;
     private long lagCheckedNs;
@@ -168,7 +165,7 @@ public final class KafkaSource implements FrameSource
         {
             final ConsumerRecord<byte[], byte[]> next = pending.next();
             done.put(new TopicPartition(next.topic(), next.partition()), new OffsetAndMetadata(next.offset() + 1));
-            if (!record.take(next))
+            if (!take(next))
             {
                 skipped++;
                 problem = spec + ": skipped " + skipped + " records that are not frames (no value, or longer than "
@@ -207,58 +204,23 @@ public final class KafkaSource implements FrameSource
         }
     }
 
-    /** The current record, as the ingest step takes it. */
-    private final class Received implements Ingest.Record
+    /** Points {@link #record} at {@code next}'s frame; false if it is not one. */
+    private boolean take(final ConsumerRecord<byte[], byte[]> next)
     {
-        private byte[] value;
-        private long timestampNs;
-        private int frameLinkType;
-        private int original;
-
-        boolean take(final ConsumerRecord<byte[], byte[]> next)
+        final byte[] value = next.value();
+        if (value == null || value.length == 0 || value.length > DataBuffer.MAX_FRAME_LENGTH)
         {
-            value = next.value();
-            if (value == null || value.length == 0 || value.length > DataBuffer.MAX_FRAME_LENGTH)
-            {
-                return false;
-            }
-            timestampNs = KafkaFrameRecord.bigEndian(header(next, KafkaFrameRecord.TIMESTAMP_NS), Long.BYTES,
-                next.timestamp() * 1_000_000L);
-            frameLinkType = (int)KafkaFrameRecord.bigEndian(header(next, KafkaFrameRecord.LINK_TYPE), Integer.BYTES,
-                PcapFormat.LINKTYPE_ETHERNET);
-            original = (int)Math.max(value.length,
-                KafkaFrameRecord.bigEndian(header(next, KafkaFrameRecord.ORIGINAL_LENGTH), Integer.BYTES, value.length));
-            linkType = frameLinkType;
-            return true;
+            return false;
         }
-
-        public int maxLength()
-        {
-            return value.length;
-        }
-
-        public int writeTo(final UnsafeBuffer frames, final int offset, final int room)
-        {
-            frames.putBytes(offset, value, 0, room);
-            packets++;
-            bytes += room;
-            return room;
-        }
-
-        public int originalLength(final int captured)
-        {
-            return original;
-        }
-
-        public long timestampNs()
-        {
-            return timestampNs;
-        }
-
-        public int linkType()
-        {
-            return frameLinkType;
-        }
+        final long timestampNs = KafkaFrameRecord.bigEndian(header(next, KafkaFrameRecord.TIMESTAMP_NS), Long.BYTES,
+            next.timestamp() * 1_000_000L);
+        final int frameLinkType = (int)KafkaFrameRecord.bigEndian(header(next, KafkaFrameRecord.LINK_TYPE), Integer.BYTES,
+            PcapFormat.LINKTYPE_ETHERNET);
+        final int original = (int)Math.max(value.length,
+            KafkaFrameRecord.bigEndian(header(next, KafkaFrameRecord.ORIGINAL_LENGTH), Integer.BYTES, value.length));
+        linkType = frameLinkType;
+        record.set(value, original, timestampNs, frameLinkType);
+        return true;
     }
 
     private static byte[] header(final ConsumerRecord<byte[], byte[]> record, final String name)
@@ -285,12 +247,12 @@ public final class KafkaSource implements FrameSource
 
     public long packets()
     {
-        return packets;
+        return record.packets();
     }
 
     public long bytes()
     {
-        return bytes;
+        return record.bytes();
     }
 
     public String problem()

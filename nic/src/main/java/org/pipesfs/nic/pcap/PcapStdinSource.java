@@ -36,15 +36,13 @@ public final class PcapStdinSource implements FrameSource
     private final UnsafeBuffer chunk = new UnsafeBuffer(BufferUtil.allocateDirectAligned(CHUNK, 64));
     private final PcapStreamParser parser = new PcapStreamParser();
     private final PcapStreamParser.RecordHandler handler = this::onRecord;
-    private final Streamed record = new Streamed();
+    private final Ingest.Copied record = new Ingest.Copied();
     private final byte[] pollfd = new byte[8];
     private volatile boolean headerRead;
     private boolean ended;
     private DataBuffer data;
     private FrameSink sink;
     private int produced;
-    private long packets;
-    private long bytes;
     private volatile String problem;
 
     public int poll(final DataBuffer data, final FrameSink sink, final int limit)
@@ -104,53 +102,8 @@ public final class PcapStdinSource implements FrameSource
         final DirectBuffer buffer, final int offset, final int capturedLength, final int originalLength,
         final long timestampNs, final int linkType)
     {
-        record.buffer = buffer;
-        record.offset = offset;
-        record.captured = capturedLength;
-        record.original = originalLength;
-        record.timestampNs = timestampNs;
-        record.linkType = linkType;
         produced++;
-        return Ingest.one(data, sink, record);
-    }
-
-    /** The record the parser found, copied from where it lies in the chunk. */
-    private final class Streamed implements Ingest.Record
-    {
-        DirectBuffer buffer;
-        int offset;
-        int captured;
-        int original;
-        long timestampNs;
-        int linkType;
-
-        public int maxLength()
-        {
-            return captured;
-        }
-
-        public int writeTo(final UnsafeBuffer frames, final int at, final int room)
-        {
-            frames.putBytes(at, buffer, offset, room);
-            packets++;
-            bytes += room;
-            return room;
-        }
-
-        public int originalLength(final int capturedLength)
-        {
-            return original;
-        }
-
-        public long timestampNs()
-        {
-            return timestampNs;
-        }
-
-        public int linkType()
-        {
-            return linkType;
-        }
+        return Ingest.one(data, sink, record.set(buffer, offset, capturedLength, originalLength, timestampNs, linkType));
     }
 
     /**
@@ -202,12 +155,12 @@ public final class PcapStdinSource implements FrameSource
 
     public long packets()
     {
-        return packets;
+        return record.packets();
     }
 
     public long bytes()
     {
-        return bytes;
+        return record.bytes();
     }
 
     public String problem()
