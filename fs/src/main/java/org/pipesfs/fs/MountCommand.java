@@ -149,9 +149,10 @@ final class MountCommand implements Callable<Integer>
             return fail("--buffer " + buffer + ": not enough memory for the buffers (" + ex.getMessage() + ")");
         }
         // A stream on standard input is read up to its global header here, before the mount
-        // appears, so that every all.pcap opened has the right link type.
+        // appears, so that every all.pcap opened has the right link type; a source that cannot
+        // start says why before anything is mounted.
         frames.linkType();
-        if (frames.problem() != null && PcapStdinSource.SPEC.equals(source))
+        if (frames.problem() != null)
         {
             frames.close();
             return fail(frames.problem());

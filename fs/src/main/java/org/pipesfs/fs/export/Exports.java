@@ -52,7 +52,7 @@ public final class Exports implements AutoCloseable
         while (!todo.isEmpty())
         {
             final Node node = todo.poll();
-            if (node.name().startsWith(KAFKA) && !node.isUserNode())
+            if (node.name().startsWith(KAFKA)) // such a name is always a filter, never a user node
             {
                 wanted.put(node, node.name());
             }
@@ -79,7 +79,7 @@ public final class Exports implements AutoCloseable
                 final String bootstrap = at < 0 ? defaultBootstrap : value.substring(at + 1);
                 if (bootstrap != null)
                 {
-                    running.put(node.getKey(), new KafkaExport(node.getKey(), node.getValue(), graph.openReader(node.getKey()),
+                    running.put(node.getKey(), new KafkaExport(node.getValue(), graph.openReader(node.getKey()),
                         at < 0 ? value : value.substring(0, at), bootstrap, lossless));
                 }
             }

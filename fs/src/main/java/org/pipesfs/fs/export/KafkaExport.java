@@ -8,11 +8,9 @@ import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.pipesfs.buffers.IndexReader;
 import org.pipesfs.filters.FlowKey;
-import org.pipesfs.filters.Node;
 import org.pipesfs.filters.decode.PacketView;
 import org.pipesfs.nic.kafka.KafkaFrameRecord;
 
-import java.nio.ByteOrder;
 import java.time.Duration;
 import java.util.Properties;
 import java.util.concurrent.atomic.AtomicLong;
@@ -39,7 +37,6 @@ public final class KafkaExport implements AutoCloseable
     private static final long WAIT_SLICE_NS = 20_000_000L;
     private static final Duration CLOSE_WAIT = Duration.ofSeconds(30);
 
-    private final Node node;
     private final String spec;
     private final IndexReader reader;
     private final String topic;
@@ -48,6 +45,7 @@ public final class KafkaExport implements AutoCloseable
     private final KafkaProducer<byte[], byte[]> producer;
     private final UnsafeBuffer elements = new UnsafeBuffer(BufferUtil.allocateDirectAligned(READ_BYTES, 64));
     private final UnsafeBuffer frame = new UnsafeBuffer(0, 0);
+    private final KafkaFrameRecord format = new KafkaFrameRecord();
     private final PacketView packet = new PacketView();
     private final AtomicLong sent = new AtomicLong();
     private final AtomicLong acked = new AtomicLong();
@@ -59,9 +57,8 @@ public final class KafkaExport implements AutoCloseable
 
     /** @param spec the node's name when the export started; a rename ends it */
     public KafkaExport(
-        final Node node, final String spec, final IndexReader reader, final String topic, final String bootstrap, final boolean lossless)
+        final String spec, final IndexReader reader, final String topic, final String bootstrap, final boolean lossless)
     {
-        this.node = node;
         this.spec = spec;
         this.reader = reader;
         this.topic = topic;
@@ -107,11 +104,6 @@ public final class KafkaExport implements AutoCloseable
         return config;
     }
 
-    public Node node()
-    {
-        return node;
-    }
-
     public String spec()
     {
         return spec;
@@ -142,7 +134,7 @@ public final class KafkaExport implements AutoCloseable
         {
             while (!closed)
             {
-                final int n = reader.read(elements, 0, READ_BYTES, KafkaFrameRecord.FORMAT);
+                final int n = reader.read(elements, 0, READ_BYTES, format);
                 if (n > 0)
                 {
                     sendAll(n);
@@ -175,15 +167,15 @@ public final class KafkaExport implements AutoCloseable
         int at = 0;
         while (at + KafkaFrameRecord.PREFIX_LENGTH <= length)
         {
-            final int captured = elements.getInt(at + KafkaFrameRecord.CAPTURED_LENGTH_OFFSET, ByteOrder.nativeOrder());
+            final int captured = elements.getInt(at + KafkaFrameRecord.CAPTURED_LENGTH_OFFSET, KafkaFrameRecord.ORDER);
             final int frameAt = at + KafkaFrameRecord.PREFIX_LENGTH;
             if (captured < 0 || frameAt + captured > length)
             {
                 break; // reads hand out whole elements; a torn prefix ends the batch
             }
-            final long timestampNs = elements.getLong(at + KafkaFrameRecord.TIMESTAMP_OFFSET, ByteOrder.nativeOrder());
-            final int linkType = elements.getInt(at + KafkaFrameRecord.LINK_TYPE_OFFSET, ByteOrder.nativeOrder());
-            final int original = elements.getInt(at + KafkaFrameRecord.ORIGINAL_LENGTH_OFFSET, ByteOrder.nativeOrder());
+            final long timestampNs = elements.getLong(at + KafkaFrameRecord.TIMESTAMP_OFFSET, KafkaFrameRecord.ORDER);
+            final int linkType = elements.getInt(at + KafkaFrameRecord.LINK_TYPE_OFFSET, KafkaFrameRecord.ORDER);
+            final int original = elements.getInt(at + KafkaFrameRecord.ORIGINAL_LENGTH_OFFSET, KafkaFrameRecord.ORDER);
             final byte[] value = new byte[captured];
             elements.getBytes(frameAt, value);
             frame.wrap(elements, frameAt, captured);

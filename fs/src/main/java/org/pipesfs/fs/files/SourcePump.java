@@ -100,36 +100,38 @@ public final class SourcePump implements AutoCloseable
         final boolean over = stopRequested || state == State.ENDED || state == State.STOPPED;
         switch (command)
         {
-            case "start", "pause" -> {
+            case "start" -> {
                 if (over)
                 {
-                    return "the source has " + (state == State.ENDED ? "ended" : "stopped")
-                        + " and does not start again: mount again to replay";
+                    return overReason();
                 }
-            }
-            case "stop" -> { }
-            default -> {
-                return "unknown command '" + command + "': use start, pause or stop";
-            }
-        }
-        switch (command)
-        {
-            case "start" -> {
                 if (state == State.PAUSED)
                 {
                     state = State.RUNNING;
                 }
             }
             case "pause" -> {
+                if (over)
+                {
+                    return overReason();
+                }
                 if (state == State.RUNNING)
                 {
                     state = State.PAUSED;
                 }
             }
-            default -> stopRequested = true;
+            case "stop" -> stopRequested = true;
+            default -> {
+                return "unknown command '" + command + "': use start, pause or stop";
+            }
         }
         graph.inlet().bell().ring(); // a paused pump sleeps 10 ms at a time: act now
         return null;
+    }
+
+    private String overReason()
+    {
+        return "the source has " + (state == State.ENDED ? "ended" : "stopped") + " and does not start again: mount again to replay";
     }
 
     private void run()

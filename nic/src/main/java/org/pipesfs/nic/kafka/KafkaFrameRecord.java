@@ -1,6 +1,7 @@
 package org.pipesfs.nic.kafka;
 
 import org.agrona.MutableDirectBuffer;
+import org.agrona.concurrent.UnsafeBuffer;
 import org.pipesfs.buffers.DataBuffer;
 import org.pipesfs.buffers.ElementFormat;
 
@@ -19,13 +20,14 @@ import java.nio.ByteOrder;
  * As an {@link ElementFormat} it renders an element for the exporter the same way, as a fixed
  * prefix of those fields and then the frame:
  * <pre>
- *   0   i64  capture time, ns (native order)
+ *   0   i64  capture time, ns (all fields little-endian, {@link #ORDER})
  *   8   i32  link type
  *   12  i32  original length
  *   16  i32  captured length (the frame's bytes that follow)
  *   20  ...  frame
  * </pre>
- * Stateless; one instance serves every reader.
+ * As a format, one instance per reader, as {@code PcapRecordFormat}: it fills a 20-byte
+ * scratch prefix per element.
  */
 public final class KafkaFrameRecord implements ElementFormat
 {
@@ -39,11 +41,10 @@ public final class KafkaFrameRecord implements ElementFormat
     public static final int CAPTURED_LENGTH_OFFSET = 16;
     public static final int PREFIX_LENGTH = 20;
 
-    public static final KafkaFrameRecord FORMAT = new KafkaFrameRecord();
+    /** The byte order of the prefix fields. */
+    public static final ByteOrder ORDER = ByteOrder.LITTLE_ENDIAN;
 
-    private KafkaFrameRecord()
-    {
-    }
+    private final UnsafeBuffer prefix = new UnsafeBuffer(new byte[PREFIX_LENGTH]);
 
     public int length(final DataBuffer data, final long position, final int viewOffset, final int viewLength)
     {
@@ -63,21 +64,17 @@ public final class KafkaFrameRecord implements ElementFormat
         int at = from;
         int out = dstOffset;
         int left = length;
-        while (at < PREFIX_LENGTH && left > 0)
+        if (at < PREFIX_LENGTH)
         {
-            // the prefix is written field by field so that a read split inside it stays consistent
-            final int field = at < LINK_TYPE_OFFSET ? TIMESTAMP_OFFSET : at < ORIGINAL_LENGTH_OFFSET ? LINK_TYPE_OFFSET
-                : at < CAPTURED_LENGTH_OFFSET ? ORIGINAL_LENGTH_OFFSET : CAPTURED_LENGTH_OFFSET;
-            final int fieldLength = field == TIMESTAMP_OFFSET ? Long.BYTES : Integer.BYTES;
-            final long value = field == TIMESTAMP_OFFSET ? data.timestampNs(position)
-                : field == LINK_TYPE_OFFSET ? data.linkType(position)
-                : field == ORIGINAL_LENGTH_OFFSET ? data.originalLength(position) : data.capturedLength(position);
-            for (int i = at - field; i < fieldLength && left > 0; i++)
-            {
-                dst.putByte(out++, (byte)(value >>> (8 * (ByteOrder.nativeOrder() == ByteOrder.LITTLE_ENDIAN ? i : fieldLength - 1 - i))));
-                at++;
-                left--;
-            }
+            prefix.putLong(TIMESTAMP_OFFSET, data.timestampNs(position), ORDER);
+            prefix.putInt(LINK_TYPE_OFFSET, data.linkType(position), ORDER);
+            prefix.putInt(ORIGINAL_LENGTH_OFFSET, data.originalLength(position), ORDER);
+            prefix.putInt(CAPTURED_LENGTH_OFFSET, data.capturedLength(position), ORDER);
+            final int n = Math.min(left, PREFIX_LENGTH - at);
+            dst.putBytes(out, prefix, at, n);
+            at += n;
+            out += n;
+            left -= n;
         }
         if (left > 0)
         {

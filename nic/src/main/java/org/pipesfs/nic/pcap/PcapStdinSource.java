@@ -47,7 +47,7 @@ public final class PcapStdinSource implements FrameSource
 
     public int poll(final DataBuffer data, final FrameSink sink, final int limit)
     {
-        if (ended || !readHeader())
+        if (ended || (!headerRead && !readHeader()))
         {
             return END;
         }
