@@ -1,5 +1,6 @@
 package org.pipesfs.nic.kafka;
 
+import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -16,6 +17,7 @@ import org.pipesfs.nic.pcap.PcapFormat;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
@@ -41,13 +43,21 @@ public final class KafkaSource implements FrameSource
     public static final int MAX_POLL_RECORDS = 4096;
     private static final Duration POLL = Duration.ofMillis(10);
     private static final long LAG_EVERY_NS = 1_000_000_000L;
+    /**
+     * How long the group waits for a mount that stopped answering (killed, or cut off) before
+     * its partitions move to the others or to its restart: Kafka's 45 s default is long for a
+     * mount, 6 s is the broker's least.
+     */
+    public static final int SESSION_TIMEOUT_MS = 10_000;
 
     private final String spec;
     private final String topic;
     private final KafkaConsumer<byte[], byte[]> consumer;
     private final Ingest.Copied record = new Ingest.Copied();
     private final Map<TopicPartition, OffsetAndMetadata> done = new HashMap<>();
+    private final boolean commits;
     private Iterator<ConsumerRecord<byte[], byte[]>> pending;
+    private ConsumerRecord<byte[], byte[]> lastFinished;
     private long skipped;
     private volatile long lag = -1;
     private long lagCheckedNs;
@@ -100,10 +110,14 @@ public final class KafkaSource implements FrameSource
         config.put("max.poll.records", Integer.toString(MAX_POLL_RECORDS));
         config.put("default.api.timeout.ms", "10000");
         config.put("allow.auto.create.topics", "false"); // a typo must not make a topic
+        config.put("isolation.level", "read_committed"); // an aborted export transaction is sent again
+        config.put("session.timeout.ms", Integer.toString(SESSION_TIMEOUT_MS));
+        config.put("heartbeat.interval.ms", Integer.toString(SESSION_TIMEOUT_MS / 3));
         if (group != null)
         {
             config.put("group.id", group);
         }
+        commits = group != null; // offsets are kept per group; a mount without one starts from 'from' each time
         consumer = new KafkaConsumer<>(config);
         try
         {
@@ -114,7 +128,7 @@ public final class KafkaSource implements FrameSource
             }
             if (group != null)
             {
-                consumer.subscribe(List.of(topic));
+                consumer.subscribe(List.of(topic), new CommitBeforeRevoke());
             }
             else
             {
@@ -164,26 +178,92 @@ public final class KafkaSource implements FrameSource
         while (produced < limit && pending.hasNext())
         {
             final ConsumerRecord<byte[], byte[]> next = pending.next();
-            done.put(new TopicPartition(next.topic(), next.partition()), new OffsetAndMetadata(next.offset() + 1));
             if (!take(next))
             {
                 skipped++;
                 problem = spec + ": skipped " + skipped + " records that are not frames (no value, or longer than "
                     + DataBuffer.MAX_FRAME_LENGTH + " bytes)";
+                finished(next);
                 continue;
             }
-            produced++;
             if (!Ingest.one(data, sink, record))
             {
-                return END;
+                return END; // not in the graph, so not committed
             }
+            finished(next);
+            produced++;
         }
-        if (!pending.hasNext() && !done.isEmpty())
+        if (!pending.hasNext())
         {
-            consumer.commitSync(done); // every record of the poll has been indexed into the graph
-            done.clear();
+            commitDone(); // every record of the poll has been indexed into the graph
         }
         return produced;
+    }
+
+    /**
+     * Notes that {@code record} is in the graph (or skipped). A poll's records come partition by
+     * partition, so only the last one of each run is kept as an offset to commit.
+     */
+    private void finished(final ConsumerRecord<byte[], byte[]> record)
+    {
+        if (lastFinished != null && lastFinished.partition() != record.partition())
+        {
+            keepOffsetOf(lastFinished);
+        }
+        lastFinished = record;
+    }
+
+    private void keepOffsetOf(final ConsumerRecord<byte[], byte[]> record)
+    {
+        done.put(new TopicPartition(record.topic(), record.partition()), new OffsetAndMetadata(record.offset() + 1));
+    }
+
+    /**
+     * Commits the offsets after the records already in the graph. A group that is rebalancing
+     * refuses it; the next poll then revokes the partitions, and {@link CommitBeforeRevoke}
+     * commits them while they are still this mount's, so the next owner starts right after.
+     */
+    private void commitDone()
+    {
+        if (lastFinished != null)
+        {
+            keepOffsetOf(lastFinished);
+            lastFinished = null;
+        }
+        if (!commits || done.isEmpty())
+        {
+            done.clear();
+            return;
+        }
+        try
+        {
+            consumer.commitSync(done);
+            done.clear();
+        }
+        catch (final org.apache.kafka.common.errors.RebalanceInProgressException ex)
+        {
+            // kept in done for the revocation
+        }
+        catch (final org.apache.kafka.clients.consumer.CommitFailedException ex)
+        {
+            // the group already gave these partitions away: their next owner reads them again
+            problem = spec + ": the group moved partitions before their offsets were committed; their last records may be read twice";
+            done.clear();
+        }
+    }
+
+    /** Commits what is in the graph before the group takes partitions away (on the poll's thread). */
+    private final class CommitBeforeRevoke implements ConsumerRebalanceListener
+    {
+        public void onPartitionsRevoked(final Collection<TopicPartition> partitions)
+        {
+            commitDone();
+        }
+
+        public void onPartitionsAssigned(final Collection<TopicPartition> partitions)
+        {
+            done.keySet().retainAll(partitions); // a revocation that could not commit leaves them to the new owner
+        }
     }
 
     private void refreshLag()
@@ -266,8 +346,17 @@ public final class KafkaSource implements FrameSource
         return lag;
     }
 
+    /** Commits what reached the graph, then leaves the group, so that the next owner starts right after it. */
     public void close()
     {
+        try
+        {
+            commitDone();
+        }
+        catch (final RuntimeException ex)
+        {
+            System.err.println("pipesfs: " + spec + ": could not commit on close: " + ex.getMessage());
+        }
         consumer.close(Duration.ofSeconds(2));
     }
 }
