@@ -164,7 +164,7 @@ final class MountCommand implements Callable<Integer>
             HotPathWarmup.start(bufferPolicy, bare, pump::hasProduced, source);
         }
         final POSIX posix = POSIXFactory.getPOSIX();
-        final Exports exports = new Exports(graph, kafka, bufferPolicy);
+        final Exports exports = new Exports(graph, hostName() + ":" + dir, kafka, bufferPolicy);
         final PipesFs fs = new PipesFs(graph, pump, dir, posix.getuid(), posix.getgid(), messages, exports);
         Runtime.getRuntime().addShutdownHook(new Thread(() ->
         {
@@ -204,6 +204,19 @@ final class MountCommand implements Callable<Integer>
      * mountinfo, end every read with EOF; the kernel then releases the connection and the loop
      * returns.
      */
+    /** The kernel's host name, without a DNS lookup. */
+    private static String hostName()
+    {
+        try
+        {
+            return Files.readString(Path.of("/proc/sys/kernel/hostname")).trim();
+        }
+        catch (final java.io.IOException ex)
+        {
+            return "localhost";
+        }
+    }
+
     private static void watchForUnmount(final PipesFs fs, final Path dir)
     {
         final Thread watcher = new Thread(() ->

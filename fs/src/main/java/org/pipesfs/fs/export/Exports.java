@@ -22,15 +22,21 @@ public final class Exports implements AutoCloseable
     public static final String KAFKA = "kafka=";
 
     private final NodeGraph graph;
+    private final String mountName;
     private final String defaultBootstrap;
     private final boolean lossless;
     private final Map<Node, KafkaExport> running = new HashMap<>();
     private volatile Map<Node, KafkaExport> published = Map.of();
 
-    /** @param defaultBootstrap the mount's {@code --kafka}, or null */
-    public Exports(final NodeGraph graph, final String defaultBootstrap, final BufferPolicy policy)
+    /**
+     * @param mountName the host and mount point: with a node's path it names the node's
+     *        transactional producer, the same again when the mount is restarted
+     * @param defaultBootstrap the mount's {@code --kafka}, or null
+     */
+    public Exports(final NodeGraph graph, final String mountName, final String defaultBootstrap, final BufferPolicy policy)
     {
         this.graph = graph;
+        this.mountName = mountName;
         this.defaultBootstrap = defaultBootstrap;
         this.lossless = policy == BufferPolicy.LOSSLESS;
     }
@@ -47,8 +53,10 @@ public final class Exports implements AutoCloseable
     public synchronized void sync()
     {
         final Map<Node, String> wanted = new HashMap<>();
+        final Map<Node, String> paths = new HashMap<>();
         final ArrayDeque<Node> todo = new ArrayDeque<>();
         todo.add(graph.root());
+        paths.put(graph.root(), "");
         while (!todo.isEmpty())
         {
             final Node node = todo.poll();
@@ -58,7 +66,10 @@ public final class Exports implements AutoCloseable
             }
             for (final Node child : node.children())
             {
-                todo.add(child);
+                if (paths.putIfAbsent(child, paths.get(node) + "/" + child.name()) == null)
+                {
+                    todo.add(child);
+                }
             }
         }
         running.entrySet().removeIf(entry ->
@@ -79,7 +90,8 @@ public final class Exports implements AutoCloseable
                 final String bootstrap = at < 0 ? defaultBootstrap : value.substring(at + 1);
                 if (bootstrap != null)
                 {
-                    running.put(node.getKey(), new KafkaExport(node.getValue(), graph.openReader(node.getKey()),
+                    running.put(node.getKey(), new KafkaExport(node.getValue(), "pipesfs:" + mountName + paths.get(node.getKey()),
+                        graph.openReader(node.getKey()),
                         at < 0 ? value : value.substring(0, at), bootstrap, lossless));
                 }
             }

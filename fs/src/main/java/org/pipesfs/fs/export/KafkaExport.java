@@ -2,8 +2,10 @@ package org.pipesfs.fs.export;
 
 import org.agrona.BufferUtil;
 import org.agrona.concurrent.UnsafeBuffer;
+import org.apache.kafka.clients.producer.Callback;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.pipesfs.buffers.IndexReader;
@@ -12,6 +14,8 @@ import org.pipesfs.filters.decode.PacketView;
 import org.pipesfs.nic.kafka.KafkaFrameRecord;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Properties;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -23,49 +27,80 @@ import java.util.concurrent.atomic.AtomicLong;
  * source's thread never waits on Kafka; Kafka's producer batches, compresses and sends on its
  * I/O thread.
  *
- * <p>Lossless: an idempotent producer with {@code acks=all} that retries for ever; when Kafka
- * is slow or down its buffer fills, this thread waits, its ring fills, and the source waits in
- * turn, so nothing is lost and nothing is sent twice. Lossy: what the producer cannot take
- * within a second, or what the ring laps while this thread waits, is counted as dropped.
+ * <p>Lossless: the records go in transactions of at most {@value #TRANSACTION_MS} ms. This
+ * thread keeps a transaction's records until Kafka has committed it; if Kafka fails it
+ * (a broker that crashed mid-batch makes even an idempotent producer write some batches
+ * twice), the transaction is aborted and its records sent again in a new one, so a consumer
+ * that reads committed records ({@code isolation.level=read_committed}, kcat's default and
+ * the {@code kafka:} source's) sees every element once. While Kafka is slow or down this
+ * thread waits, its ring fills, and the source waits in turn. Lossy: one plain
+ * producer with {@code acks=1}; what it cannot take within a second, or what the ring laps
+ * while this thread waits, is counted as dropped.
  *
  * <p>Thread rule: the export thread reads and sends; any thread may read the counters and
  * close it.
  */
 public final class KafkaExport implements AutoCloseable
 {
+    /** The longest a lossless transaction stays open: the latency a committed reader sees at most. */
+    static final long TRANSACTION_MS = 100;
+    /** Records a lossless transaction holds at most, for a resend: about 64 MiB of large frames. */
+    private static final int TRANSACTION_RECORDS = 1 << 16;
     private static final int READ_BYTES = 1 << 20;
     private static final long WAIT_SLICE_NS = 20_000_000L;
     private static final Duration CLOSE_WAIT = Duration.ofSeconds(30);
 
     private final String spec;
+    private final String transactionalId;
     private final IndexReader reader;
     private final String topic;
     private final String bootstrap;
     private final boolean lossless;
-    private final KafkaProducer<byte[], byte[]> producer;
+    private volatile KafkaProducer<byte[], byte[]> producer;
     private final UnsafeBuffer elements = new UnsafeBuffer(BufferUtil.allocateDirectAligned(READ_BYTES, 64));
     private final UnsafeBuffer frame = new UnsafeBuffer(0, 0);
     private final KafkaFrameRecord format = new KafkaFrameRecord();
     private final PacketView packet = new PacketView();
+    private final List<ProducerRecord<byte[], byte[]>> transaction = new ArrayList<>();
+    private long transactionStartNs;
     private final AtomicLong sent = new AtomicLong();
     private final AtomicLong acked = new AtomicLong();
     private final AtomicLong failed = new AtomicLong();
     private final AtomicLong refused = new AtomicLong();
+    private final Callback lossyAck = (metadata, error) ->
+    {
+        if (error == null)
+        {
+            acked.incrementAndGet();
+            problem = null; // reachable again
+        }
+        else
+        {
+            failed.incrementAndGet();
+            problem = error.toString();
+        }
+    };
     private final Thread thread;
     private volatile boolean closed;
     private volatile String problem;
 
-    /** @param spec the node's name when the export started; a rename ends it */
+    /**
+     * @param spec the node's name when the export started; a rename ends it
+     * @param transactionalId names this export to Kafka across restarts (lossless): the mount
+     *        and the node, so that a restarted mount fences its crashed predecessor's transaction
+     */
     public KafkaExport(
-        final String spec, final IndexReader reader, final String topic, final String bootstrap, final boolean lossless)
+        final String spec, final String transactionalId, final IndexReader reader, final String topic, final String bootstrap,
+        final boolean lossless)
     {
         this.spec = spec;
+        this.transactionalId = transactionalId;
         this.reader = reader;
         this.topic = topic;
         this.bootstrap = bootstrap;
         this.lossless = lossless;
-        this.producer = new KafkaProducer<>(config(bootstrap, lossless));
-        this.thread = new Thread(this::run, "pipesfs-kafka-" + topic);
+        this.producer = new KafkaProducer<>(config(bootstrap, lossless ? transactionalId : null));
+        this.thread = new Thread(lossless ? this::runTransactions : this::runLossy, "pipesfs-kafka-" + topic);
         this.thread.setDaemon(true);
         this.thread.start();
     }
@@ -73,8 +108,10 @@ public final class KafkaExport implements AutoCloseable
     /**
      * Throughput settings: 256 KiB batches with 5 ms of linger and lz4 compress the many
      * small records a capture makes into few requests; 64 MiB of buffer absorb a burst.
+     *
+     * @param transactionalId null for the lossy producer
      */
-    static Properties config(final String bootstrap, final boolean lossless)
+    static Properties config(final String bootstrap, final String transactionalId)
     {
         final Properties config = new Properties();
         config.put("bootstrap.servers", bootstrap);
@@ -85,14 +122,15 @@ public final class KafkaExport implements AutoCloseable
         config.put("linger.ms", "5");
         config.put("compression.type", "lz4");
         config.put("buffer.memory", Long.toString(64L << 20));
-        if (lossless)
+        if (transactionalId != null)
         {
+            config.put("transactional.id", transactionalId);
             config.put("acks", "all");
             config.put("enable.idempotence", "true");
             config.put("max.in.flight.requests.per.connection", "5");
             config.put("retries", Integer.toString(Integer.MAX_VALUE));
             config.put("delivery.timeout.ms", Integer.toString(Integer.MAX_VALUE));
-            config.put("max.block.ms", "60000");
+            config.put("max.block.ms", "10000");
         }
         else
         {
@@ -128,7 +166,54 @@ public final class KafkaExport implements AutoCloseable
         return refused.get();
     }
 
-    private void run()
+    /** Lossless: read, send in the open transaction, commit when it is old or big enough, or the ring is empty. */
+    private void runTransactions()
+    {
+        try
+        {
+            if (!startProducer())
+            {
+                return;
+            }
+            while (!closed)
+            {
+                final int n = reader.read(elements, 0, READ_BYTES, format);
+                if (n > 0)
+                {
+                    sendAll(n);
+                    if (transaction.size() >= TRANSACTION_RECORDS
+                        || System.nanoTime() - transactionStartNs >= TRANSACTION_MS * 1_000_000L)
+                    {
+                        commit();
+                    }
+                }
+                else if (!transaction.isEmpty())
+                {
+                    commit(); // nothing more to read now: what is open goes out at once
+                }
+                else if (reader.isEnded())
+                {
+                    return;
+                }
+                else
+                {
+                    reader.await(WAIT_SLICE_NS);
+                }
+            }
+            commitOnClose();
+        }
+        catch (final org.apache.kafka.common.errors.InterruptException ex)
+        {
+            // closed while Kafka was waited on
+        }
+        catch (final RuntimeException ex)
+        {
+            problem = ex.toString();
+            System.err.println("pipesfs: kafka=" + topic + ": export stopped: " + ex);
+        }
+    }
+
+    private void runLossy()
     {
         try
         {
@@ -184,66 +269,219 @@ public final class KafkaExport implements AutoCloseable
             headers.add(KafkaFrameRecord.TIMESTAMP_NS, KafkaFrameRecord.bigEndian(timestampNs, Long.BYTES));
             headers.add(KafkaFrameRecord.LINK_TYPE, KafkaFrameRecord.bigEndian(linkType, Integer.BYTES));
             headers.add(KafkaFrameRecord.ORIGINAL_LENGTH, KafkaFrameRecord.bigEndian(original, Integer.BYTES));
-            send(new ProducerRecord<>(topic, null, timestampNs / 1_000_000L, key, value, headers));
+            final ProducerRecord<byte[], byte[]> record = new ProducerRecord<>(topic, null, timestampNs / 1_000_000L, key, value, headers);
+            if (lossless)
+            {
+                sendInTransaction(record);
+            }
+            else
+            {
+                sendLossy(record);
+            }
+            sent.incrementAndGet();
             at = frameAt + captured;
         }
     }
 
-    private void send(final ProducerRecord<byte[], byte[]> record)
+    /** Adds {@code record} to the open transaction (opening one if none is), for as long as it takes. */
+    private void sendInTransaction(final ProducerRecord<byte[], byte[]> record)
+    {
+        transaction.add(record);
+        try
+        {
+            if (transaction.size() == 1)
+            {
+                producer.beginTransaction();
+                transactionStartNs = System.nanoTime();
+            }
+            sendHolding(record);
+        }
+        catch (final org.apache.kafka.common.errors.InterruptException ex)
+        {
+            throw ex;
+        }
+        catch (final KafkaException ex)
+        {
+            sendAgain(ex);
+        }
+    }
+
+    /** Hands {@code record} to the producer, waiting while its buffer is full or the cluster away. */
+    private void sendHolding(final ProducerRecord<byte[], byte[]> record)
     {
         while (!closed)
         {
             try
             {
-                producer.send(record, (metadata, error) ->
-                {
-                    if (error == null)
-                    {
-                        acked.incrementAndGet();
-                        problem = null; // reachable again
-                    }
-                    else
-                    {
-                        failed.incrementAndGet();
-                        problem = error.toString();
-                    }
-                });
-                sent.incrementAndGet();
+                producer.send(record);
                 return;
             }
             catch (final org.apache.kafka.common.errors.TimeoutException ex)
             {
-                if (!lossless)
-                {
-                    refused.incrementAndGet();
-                    return;
-                }
-                if (problem == null)
-                {
-                    System.err.println("pipesfs: kafka=" + topic + ": cannot reach " + bootstrap + " (" + ex.getMessage()
-                        + "); holding the stream until it answers");
-                }
-                problem = "cannot reach " + bootstrap + ": " + ex.getMessage();
+                unreachable(ex);
             }
         }
     }
 
     /**
-     * Stops reading, then waits up to 30 s for what was sent to be acknowledged (lossless) and
-     * closes the producer; the ring's reader goes last, so a lossless source never overtakes it.
+     * The open transaction failed (a send or the commit said so): aborts it and sends its
+     * records again in a new one, with a new producer if this one can no longer abort, until
+     * Kafka takes them all.
+     */
+    private void sendAgain(final KafkaException cause)
+    {
+        problem = "transaction failed, sending it again: " + cause;
+        System.err.println("pipesfs: kafka=" + topic + ": " + problem);
+        while (!closed)
+        {
+            abortOrRestart();
+            try
+            {
+                producer.beginTransaction();
+                transactionStartNs = System.nanoTime();
+                for (int i = 0; i < transaction.size(); i++)
+                {
+                    sendHolding(transaction.get(i));
+                }
+                return;
+            }
+            catch (final org.apache.kafka.common.errors.InterruptException ex)
+            {
+                throw ex;
+            }
+            catch (final KafkaException ex)
+            {
+                problem = "transaction failed again, sending it again: " + ex;
+            }
+        }
+    }
+
+    private void sendLossy(final ProducerRecord<byte[], byte[]> record)
+    {
+        try
+        {
+            producer.send(record, lossyAck);
+        }
+        catch (final org.apache.kafka.common.errors.TimeoutException ex)
+        {
+            refused.incrementAndGet();
+        }
+    }
+
+    /**
+     * Commits the open transaction. A commit that timed out is asked again (Kafka finishes the
+     * one it started); any other failure sends the transaction again.
+     */
+    private void commit()
+    {
+        while (!closed)
+        {
+            try
+            {
+                producer.commitTransaction();
+                acked.addAndGet(transaction.size());
+                transaction.clear();
+                problem = null;
+                return;
+            }
+            catch (final org.apache.kafka.common.errors.TimeoutException ex)
+            {
+                unreachable(ex);
+            }
+            catch (final org.apache.kafka.common.errors.InterruptException ex)
+            {
+                throw ex;
+            }
+            catch (final KafkaException ex)
+            {
+                sendAgain(ex);
+            }
+        }
+    }
+
+    /** One last commit of what was read before the export closed, within the producer's wait. */
+    private void commitOnClose()
+    {
+        if (transaction.isEmpty())
+        {
+            return;
+        }
+        try
+        {
+            producer.commitTransaction();
+            acked.addAndGet(transaction.size());
+            transaction.clear();
+        }
+        catch (final KafkaException ex)
+        {
+            System.err.println("pipesfs: kafka=" + topic + ": closed with " + transaction.size()
+                + " elements not committed: " + ex.getMessage());
+        }
+    }
+
+    /** Aborts the open transaction; a producer that cannot is replaced, which aborts it in Kafka. */
+    private void abortOrRestart()
+    {
+        try
+        {
+            producer.abortTransaction();
+        }
+        catch (final org.apache.kafka.common.errors.InterruptException ex)
+        {
+            throw ex;
+        }
+        catch (final KafkaException ex)
+        {
+            producer.close(Duration.ZERO);
+            producer = new KafkaProducer<>(config(bootstrap, transactionalId));
+            startProducer(); // its first step aborts what the old one left open
+        }
+    }
+
+    /** Registers the transactional producer, waiting for the cluster; false if closed first. */
+    private boolean startProducer()
+    {
+        while (!closed)
+        {
+            try
+            {
+                producer.initTransactions();
+                return true;
+            }
+            catch (final org.apache.kafka.common.errors.TimeoutException ex)
+            {
+                unreachable(ex);
+            }
+        }
+        return false;
+    }
+
+    private void unreachable(final RuntimeException ex)
+    {
+        if (problem == null)
+        {
+            System.err.println("pipesfs: kafka=" + topic + ": cannot reach " + bootstrap + " (" + ex.getMessage()
+                + "); holding the stream until it answers");
+        }
+        problem = "cannot reach " + bootstrap + ": " + ex.getMessage();
+    }
+
+    /**
+     * Stops reading, commits what was read (lossless) and closes the producer; the ring's reader goes last, so a
+     * lossless source never overtakes it.
      */
     public void close()
     {
         closed = true;
         try
         {
-            thread.join(5_000);
+            thread.join(15_000);
         }
         catch (final InterruptedException ex)
         {
             Thread.currentThread().interrupt();
         }
-        producer.close(lossless ? CLOSE_WAIT : Duration.ZERO);
+        producer.close(lossless ? CLOSE_WAIT : Duration.ZERO); // lossless: what is left open was not read
         reader.close();
     }
 }
