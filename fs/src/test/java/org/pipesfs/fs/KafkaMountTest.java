@@ -9,7 +9,9 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
 import org.pipesfs.filters.Captures;
+import org.pipesfs.filters.Tshark;
 import org.pipesfs.nic.kafka.KafkaFrameRecord;
 import org.pipesfs.nic.pcap.CaptureReader;
 
@@ -19,6 +21,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HexFormat;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -32,7 +35,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * Kafka's own consumer and kcat read it back; mounts fed by a {@code kafka:} source with a
  * group share the conversations without overlap; bad clusters and topics fail clearly.
  */
-@Timeout(value = 8, unit = TimeUnit.MINUTES)
+@Timeout(value = 12, unit = TimeUnit.MINUTES)
 class KafkaMountTest
 {
     private static KafkaBroker broker;
@@ -86,7 +89,7 @@ class KafkaMountTest
                         assertThat(KafkaFrameRecord.bigEndian(record.headers().lastHeader(KafkaFrameRecord.LINK_TYPE).value(), 4, -1))
                             .isEqualTo(1L);
                     }
-                    assertThat(exported).as(capture.getKey() + ": the same frames").containsExactlyInAnyOrderElementsOf(expected);
+                    assertSameFrames(capture.getKey() + ": the same frames", exported, expected);
                     assertThat(partitionOfKey.size()).as("several conversations").isGreaterThan(1);
 
                     // kcat, an independent client, agrees on count and bytes
@@ -132,70 +135,190 @@ class KafkaMountTest
         }
     }
 
+    /**
+     * http.pcap and a synthetic web capture exported to one topic, then read by two mounts of
+     * one group, each with every conversation's {@code ip/tcp/stream} directions open before
+     * the first record: each direction's bytes arrive, as tshark follows them, on exactly one
+     * mount, and the two mounts' frames are the topic's, without overlap.
+     */
     @Test
-    void mountsInOneGroupShareTheConversationsWithoutOverlap() throws Exception
+    void mountsInOneGroupShareTheConversationsWithoutOverlap(@TempDir final Path dir) throws Exception
     {
-        final Path synthetic = Files.createTempFile("group", ".pcap");
-        final Path all = Files.createTempFile("group-all", ".pcap");
-        final Path one = Files.createTempFile("group-1", ".pcap");
-        final Path two = Files.createTempFile("group-2", ".pcap");
+        final Path synthetic = dir.resolve("web.pcap");
         final String topic = "shared";
-        try
+        assertThat(Shell.run(120, String.join(" ", Shell.pipesfs("synth", "--count", "600", "--seed", "7", "--mix", "web",
+            synthetic.toString()))).exit()).isZero();
+        final List<String> frames = new ArrayList<>();
+        final Map<String, byte[]> flows = new LinkedHashMap<>();
+        for (final Path capture : List.of(Captures.of("http.pcap"), synthetic))
         {
-            assertThat(Shell.run(120, String.join(" ", Shell.pipesfs("synth", "--count", "50000", "--seed", "7", synthetic.toString()))).exit()).isZero();
-            try (FuseMount a = FuseMount.start("--paused", "--kafka", broker.bootstrap(), "--source", "pcap:" + synthetic))
+            try (FuseMount a = FuseMount.start("--paused", "--kafka", broker.bootstrap(), "--source", "pcap:" + capture))
             {
                 Files.createDirectory(a.path("kafka=" + topic));
-                ReplayMountTest.replay(a, all, "all.pcap");
-                awaitAcked(a, "kafka=" + topic, 50_000);
+                Files.writeString(a.path(".ctl"), "start\n");
+                frames.addAll(framesOf(capture));
+                awaitAcked(a, "kafka=" + topic, framesOf(capture).size());
             }
-            try (FuseMount b1 = FuseMount.start("--kafka", broker.bootstrap(), "--source", "kafka:" + topic + ":group=g");
-                 FuseMount b2 = FuseMount.start("--kafka", broker.bootstrap(), "--source", "kafka:" + topic + ":group=g"))
+            Tshark.follow(capture).forEach((name, bytes) ->
             {
-                final Process cat1 = new ProcessBuilder("cat", b1.path("all.pcap").toString()).redirectOutput(one.toFile()).start();
-                final Process cat2 = new ProcessBuilder("cat", b2.path("all.pcap").toString()).redirectOutput(two.toFile()).start();
-                try
+                if (!name.contains(":"))
                 {
-                    final long deadline = System.currentTimeMillis() + 60_000;
-                    while (b1.stat("packets") + b2.stat("packets") < 50_000 && System.currentTimeMillis() < deadline)
-                    {
-                        Thread.sleep(100);
-                    }
-                    while ((lag(b1) != 0 || lag(b2) != 0) && System.currentTimeMillis() < deadline)
-                    {
-                        Thread.sleep(100); // the lag is measured once a second
-                    }
-                    assertThat(b1.stat("consumer_lag") + b2.stat("consumer_lag")).isZero();
-                    assertThat(b1.stat("packets") + b2.stat("packets")).as("every record, none twice").isEqualTo(50_000);
-                    Files.writeString(b1.path(".ctl"), "stop\n");
-                    Files.writeString(b2.path(".ctl"), "stop\n");
-                    assertThat(cat1.waitFor(10, TimeUnit.SECONDS) && cat2.waitFor(10, TimeUnit.SECONDS)).isTrue();
+                    flows.put(name, bytes); // ip/tcp/stream holds IPv4 conversations; IPv6 ones are under ip6
                 }
-                finally
+            });
+        }
+        final List<String> names = new ArrayList<>(flows.keySet());
+        try (FuseMount b1 = FuseMount.start("--paused", "--kafka", broker.bootstrap(), "--source", "kafka:" + topic + ":group=g");
+             FuseMount b2 = FuseMount.start("--paused", "--kafka", broker.bootstrap(), "--source", "kafka:" + topic + ":group=g"))
+        {
+            final List<FuseMount> mounts = List.of(b1, b2);
+            final StringBuilder readers = new StringBuilder("cd " + dir + "\n");
+            for (int m = 0; m < 2; m++)
+            {
+                final String p = mounts.get(m).dir.toString();
+                Files.createDirectory(mounts.get(m).path("ip/tcp/stream"));
+                readers.append("cat ").append(p).append("/all.pcap > b").append(m).append(".pcap &\n");
+                readers.append("cat ").append(p).append("/ip/tcp/stream/all > b").append(m).append(".stream &\n");
+                for (int f = 0; f < names.size(); f++)
                 {
-                    Shell.kill(cat1);
-                    Shell.kill(cat2);
+                    readers.append("cat '").append(p).append("/ip/tcp/stream/").append(names.get(f)).append("/all' > b")
+                        .append(m).append("-").append(f).append(" &\n");
                 }
+            }
+            readers.append("wait\n");
+            final Process script = new ProcessBuilder("bash", "-c", readers.toString()).redirectErrorStream(true)
+                .redirectOutput(dir.resolve("readers.log").toFile()).start();
+            try
+            {
+                for (final FuseMount b : mounts)
+                {
+                    b.awaitReaders("", 1);
+                    for (final String name : names)
+                    {
+                        b.awaitReaders("ip/tcp/stream/" + name, 1);
+                    }
+                }
+                Files.writeString(b1.path(".ctl"), "start\n"); // both join the group within its 3 s start delay
+                Files.writeString(b2.path(".ctl"), "start\n");
+                final long deadline = System.currentTimeMillis() + 60_000;
+                while ((b1.stat("packets") + b2.stat("packets") < frames.size() || lag(b1) != 0 || lag(b2) != 0)
+                    && System.currentTimeMillis() < deadline)
+                {
+                    Thread.sleep(100); // the lag is measured once a second
+                }
+                assertThat(b1.stat("packets") + b2.stat("packets")).as("every record, none twice").isEqualTo(frames.size());
                 assertThat(b1.stat("packets")).as("both mounts took a share").isPositive();
                 assertThat(b2.stat("packets")).isPositive();
+                Files.writeString(b1.path(".ctl"), "stop\n");
+                Files.writeString(b2.path(".ctl"), "stop\n");
+                assertThat(script.waitFor(30, TimeUnit.SECONDS)).as("every reader ends at the stop").isTrue();
             }
-            final List<String> first = framesOf(one);
-            final List<String> second = framesOf(two);
-            final List<String> union = new ArrayList<>(first);
-            union.addAll(second);
-            assertThat(union).containsExactlyInAnyOrderElementsOf(framesOf(all));
-            final java.util.Set<String> flowsOne = conversations(one);
-            final java.util.Set<String> flowsTwo = conversations(two);
-            flowsOne.retainAll(flowsTwo);
-            assertThat(flowsOne).as("no conversation in both").isEmpty();
-        }
-        finally
-        {
-            for (final Path file : List.of(synthetic, all, one, two))
+            finally
             {
-                Files.deleteIfExists(file);
+                Shell.kill(script);
             }
         }
+        final List<String> union = new ArrayList<>(framesOf(dir.resolve("b0.pcap")));
+        union.addAll(framesOf(dir.resolve("b1.pcap")));
+        assertSameFrames("the topic's frames, each once", union, frames);
+        final java.util.Set<String> shared = conversations(dir.resolve("b0.pcap"));
+        shared.retainAll(conversations(dir.resolve("b1.pcap")));
+        assertThat(shared).as("no conversation in both").isEmpty();
+        long total = 0;
+        for (int f = 0; f < names.size(); f++)
+        {
+            final byte[] one = Files.readAllBytes(dir.resolve("b0-" + f));
+            final byte[] two = Files.readAllBytes(dir.resolve("b1-" + f));
+            assertThat(one.length == 0 || two.length == 0).as(names.get(f) + " on one mount only").isTrue();
+            assertThat(one.length == 0 ? two : one).as(names.get(f) + " as tshark follows it").isEqualTo(flows.get(names.get(f)));
+            total += flows.get(names.get(f)).length;
+        }
+        assertThat(Files.size(dir.resolve("b0.stream")) + Files.size(dir.resolve("b1.stream")))
+            .as("stream/all of both: every direction's bytes, nothing else").isEqualTo(total);
+    }
+
+    /**
+     * A group's mount killed with SIGKILL while a slow reader holds it back, and started again:
+     * the restart reads exactly the records at and after the offsets the group had committed,
+     * each once; what the killed mount had in its graph but not committed comes again.
+     */
+    @Test
+    void aKilledConsumerMountRestartsAtItsCommittedOffsets(@TempDir final Path dir) throws Exception
+    {
+        final Path capture = dir.resolve("resume.pcap");
+        final String topic = "resume";
+        final int frames = 200_000;
+        assertThat(Shell.run(120, String.join(" ", Shell.pipesfs("synth", "--count", Integer.toString(frames), "--seed", "11",
+            capture.toString()))).exit()).isZero();
+        try (FuseMount a = FuseMount.start("--paused", "--kafka", broker.bootstrap(), "--source", "pcap:" + capture))
+        {
+            Files.createDirectory(a.path("kafka=" + topic));
+            Files.writeString(a.path(".ctl"), "start\n");
+            awaitAcked(a, "kafka=" + topic, frames);
+        }
+        final Map<TopicPartition, Map<Long, String>> topicFrames = new HashMap<>();
+        for (final ConsumerRecord<byte[], byte[]> record : consumeAll(topic, frames))
+        {
+            topicFrames.computeIfAbsent(new TopicPartition(topic, record.partition()), p -> new HashMap<>())
+                .put(record.offset(), HexFormat.of().formatHex(record.value()));
+        }
+        final String source = "kafka:" + topic + ":group=resume";
+        try (FuseMount c = FuseMount.start("--paused", "--kafka", broker.bootstrap(), "--source", source))
+        {
+            // 64 KiB every 20 ms: the lossless graph waits for this reader, so the source is mid-topic for a while
+            final Process slow = new ProcessBuilder("bash", "-c", "while dd bs=65536 count=1 status=none; do sleep 0.02; done < "
+                + c.path("all.pcap") + " > /dev/null").start();
+            try
+            {
+                c.awaitReaders("", 1);
+                Files.writeString(c.path(".ctl"), "start\n");
+                final long deadline = System.currentTimeMillis() + 60_000;
+                while (c.stat("packets") < frames / 4 && System.currentTimeMillis() < deadline)
+                {
+                    Thread.sleep(20);
+                }
+                c.server.destroyForcibly(); // SIGKILL: no commit on the way out
+                assertThat(c.server.waitFor(10, TimeUnit.SECONDS)).isTrue();
+            }
+            finally
+            {
+                Shell.kill(slow);
+            }
+        }
+        final Map<TopicPartition, org.apache.kafka.clients.consumer.OffsetAndMetadata> committed = committedOffsets("resume");
+        final List<String> rest = new ArrayList<>();
+        topicFrames.forEach((partition, byOffset) -> byOffset.forEach((offset, hex) ->
+        {
+            if (!committed.containsKey(partition) || offset >= committed.get(partition).offset())
+            {
+                rest.add(hex);
+            }
+        }));
+        assertThat(rest.size()).as("killed mid-topic, with offsets committed").isBetween(1, frames - 1);
+
+        final Path resumed = dir.resolve("resumed.pcap");
+        try (FuseMount c = FuseMount.start("--paused", "--kafka", broker.bootstrap(), "--source", source))
+        {
+            final Process cat = new ProcessBuilder("cat", c.path("all.pcap").toString()).redirectOutput(resumed.toFile()).start();
+            try
+            {
+                c.awaitReaders("", 1);
+                Files.writeString(c.path(".ctl"), "start\n");
+                final long deadline = System.currentTimeMillis() + 60_000; // the group first waits out the killed member
+                while ((c.stat("packets") < rest.size() || lag(c) != 0) && System.currentTimeMillis() < deadline)
+                {
+                    Thread.sleep(100);
+                }
+                assertThat(c.stat("packets")).as("the records past the committed offsets, once").isEqualTo(rest.size());
+                Files.writeString(c.path(".ctl"), "stop\n");
+                assertThat(cat.waitFor(10, TimeUnit.SECONDS)).isTrue();
+            }
+            finally
+            {
+                Shell.kill(cat);
+            }
+        }
+        assertSameFrames("the records past the committed offsets", framesOf(resumed), rest);
     }
 
     @Test
@@ -276,6 +399,27 @@ class KafkaMountTest
         }
     }
 
+    /**
+     * The same frames, each as often, in any order (sorted copies compared: AssertJ's
+     * any-order comparison is quadratic, minutes for a few hundred thousand frames).
+     */
+    private static void assertSameFrames(final String what, final List<String> actual, final List<String> expected)
+    {
+        final List<String> a = new ArrayList<>(actual);
+        final List<String> e = new ArrayList<>(expected);
+        java.util.Collections.sort(a);
+        java.util.Collections.sort(e);
+        if (!a.equals(e))
+        {
+            final List<String> missing = new ArrayList<>(e);
+            missing.removeAll(new java.util.HashSet<>(a));
+            final List<String> extra = new ArrayList<>(a);
+            extra.removeAll(new java.util.HashSet<>(e));
+            throw new AssertionError(what + ": " + a.size() + " frames against " + e.size() + " expected; "
+                + missing.size() + " missing, " + extra.size() + " not expected");
+        }
+    }
+
     /** Every frame of a capture, as hex. */
     static List<String> framesOf(final Path capture)
     {
@@ -311,6 +455,17 @@ class KafkaMountTest
             flows.add(a.compareTo(b) < 0 ? a + " " + b : b + " " + a);
         }
         return flows;
+    }
+
+    private static Map<TopicPartition, org.apache.kafka.clients.consumer.OffsetAndMetadata> committedOffsets(final String group)
+        throws Exception
+    {
+        final Properties config = new Properties();
+        config.put("bootstrap.servers", broker.bootstrap());
+        try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(config))
+        {
+            return admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get(10, TimeUnit.SECONDS);
+        }
     }
 
     private static List<ConsumerRecord<byte[], byte[]>> consumeAll(final String topic, final int expected)
