@@ -10,6 +10,8 @@ import org.pipesfs.nic.FrameSource;
 import org.pipesfs.nic.Ingest;
 import org.pipesfs.nic.pcap.PcapFormat;
 
+import java.nio.ByteOrder;
+
 /**
  * {@code live:IFACE[:promisc=no]}: frames from a real interface through an AF_PACKET socket,
  * read in place from the socket's mapped receive ring and copied once, into a claimed DBuf
@@ -138,17 +140,40 @@ public final class LiveSource implements FrameSource
         return produced;
     }
 
-    /** The frame the socket's ring holds now, copied once from the ring into its slot. */
+    /**
+     * The frame the socket's ring holds now, copied once from the ring into its slot, with its
+     * 802.1Q tag put back after the MAC addresses where the kernel took one out, as tcpdump does.
+     */
     private final class Received implements Ingest.Record
     {
+        private static final int MAC_ADDRESSES = 12;
+        private static final int VLAN_TAG = 4;
+
+        private boolean tagged()
+        {
+            return socket.hasVlanTag() && socket.capturedLength() >= MAC_ADDRESSES;
+        }
+
         public int maxLength()
         {
-            return Math.min(socket.capturedLength(), DataBuffer.MAX_FRAME_LENGTH);
+            return Math.min(socket.capturedLength() + (tagged() ? VLAN_TAG : 0), DataBuffer.MAX_FRAME_LENGTH);
         }
 
         public int writeTo(final UnsafeBuffer frames, final int offset, final int room)
         {
-            UnsafeApi.copyMemory(socket.frameAddress(), frames.addressOffset() + offset, room);
+            final long to = frames.addressOffset() + offset;
+            if (tagged() && room >= MAC_ADDRESSES + VLAN_TAG)
+            {
+                UnsafeApi.copyMemory(socket.frameAddress(), to, MAC_ADDRESSES);
+                frames.putShort(offset + MAC_ADDRESSES, socket.vlanTpid(), ByteOrder.BIG_ENDIAN);
+                frames.putShort(offset + MAC_ADDRESSES + 2, socket.vlanTci(), ByteOrder.BIG_ENDIAN);
+                UnsafeApi.copyMemory(socket.frameAddress() + MAC_ADDRESSES, to + MAC_ADDRESSES + VLAN_TAG,
+                    room - MAC_ADDRESSES - VLAN_TAG);
+            }
+            else
+            {
+                UnsafeApi.copyMemory(socket.frameAddress(), to, room);
+            }
             packets++;
             bytes += room;
             return room;
@@ -156,7 +181,7 @@ public final class LiveSource implements FrameSource
 
         public int originalLength(final int captured)
         {
-            return Math.max(captured, socket.wireLength());
+            return Math.max(captured, socket.wireLength() + (tagged() ? VLAN_TAG : 0));
         }
 
         public long timestampNs()

@@ -20,7 +20,11 @@ import org.agrona.UnsafeApi;
  * A frame in it (struct tpacket3_hdr), then the frame's bytes at tp_mac:
  *   0  u32 tp_next_offset   4  u32 tp_sec   8  u32 tp_nsec  12  u32 tp_snaplen
  *  16  u32 tp_len          20  u32 tp_status  24  u16 tp_mac  26  u16 tp_net
+ *  28  u32 tp_rxhash       32  u32 tp_vlan_tci  36  u16 tp_vlan_tpid
  * </pre>
+ *
+ * <p>The kernel takes an 802.1Q tag out of a received frame into tp_vlan_tci; tcpdump (libpcap)
+ * puts it back after the MAC addresses, and {@link #hasVlanTag()} lets the reader do the same.
  *
  * <p>Single-threaded: only the producer thread reads frames. A frame's bytes stay valid until
  * the next call to {@link #next()}, which may return its block to the kernel.
@@ -40,7 +44,13 @@ public final class PacketSocket implements AutoCloseable
     private static final int NANOS_OFFSET = 8;
     private static final int SNAP_LENGTH_OFFSET = 12;
     private static final int WIRE_LENGTH_OFFSET = 16;
+    private static final int STATUS_OFFSET = 20;
     private static final int MAC_OFFSET = 24;
+    private static final int VLAN_TCI_OFFSET = 32;
+    private static final int VLAN_TPID_OFFSET = 36;
+    private static final int TP_STATUS_VLAN_VALID = 1 << 4;
+    private static final int TP_STATUS_VLAN_TPID_VALID = 1 << 6;
+    private static final int ETH_P_8021Q = 0x8100;
     private static final int TP_STATUS_KERNEL = 0;
     private static final int TP_STATUS_USER = 1;
 
@@ -208,6 +218,26 @@ public final class PacketSocket implements AutoCloseable
     public int wireLength()
     {
         return UnsafeApi.getInt(frame + WIRE_LENGTH_OFFSET);
+    }
+
+    /** True if the kernel took an 802.1Q tag out of the current frame (libpcap's test). */
+    public boolean hasVlanTag()
+    {
+        return UnsafeApi.getInt(frame + VLAN_TCI_OFFSET) != 0
+            || (UnsafeApi.getInt(frame + STATUS_OFFSET) & TP_STATUS_VLAN_VALID) != 0;
+    }
+
+    /** The tag's first two bytes as on the wire: its TPID, 0x8100 unless the kernel names another. */
+    public short vlanTpid()
+    {
+        final short tpid = UnsafeApi.getShort(frame + VLAN_TPID_OFFSET);
+        return tpid != 0 || (UnsafeApi.getInt(frame + STATUS_OFFSET) & TP_STATUS_VLAN_TPID_VALID) != 0 ? tpid : (short)ETH_P_8021Q;
+    }
+
+    /** The tag's last two bytes: priority, DEI and VLAN id. */
+    public short vlanTci()
+    {
+        return (short)UnsafeApi.getInt(frame + VLAN_TCI_OFFSET);
     }
 
     /** When the kernel received the current frame, ns since the epoch. */
