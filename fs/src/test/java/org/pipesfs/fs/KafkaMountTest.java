@@ -13,7 +13,6 @@ import org.junit.jupiter.api.io.TempDir;
 import org.pipesfs.filters.Captures;
 import org.pipesfs.filters.Tshark;
 import org.pipesfs.nic.kafka.KafkaFrameRecord;
-import org.pipesfs.nic.pcap.CaptureReader;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -72,7 +71,7 @@ class KafkaMountTest
                     final Path node = mount.path("ip/tcp/kafka=" + topic);
                     Files.createDirectory(node);
                     ReplayMountTest.replay(mount, ours, "ip/tcp/all.pcap");
-                    final List<String> expected = framesOf(ours);
+                    final List<String> expected = CaptureFrames.of(ours);
                     awaitAcked(mount, "ip/tcp/kafka=" + topic, expected.size());
                     assertThat(mount.stat("ip/tcp/kafka=" + topic, "failed")).isZero();
                     assertThat(mount.stat("ip/tcp/kafka=" + topic, "dropped")).isZero();
@@ -89,7 +88,7 @@ class KafkaMountTest
                         assertThat(KafkaFrameRecord.bigEndian(record.headers().lastHeader(KafkaFrameRecord.LINK_TYPE).value(), 4, -1))
                             .isEqualTo(1L);
                     }
-                    assertSameFrames(capture.getKey() + ": the same frames", exported, expected);
+                    CaptureFrames.assertSame(capture.getKey() + ": the same frames", exported, expected);
                     assertThat(partitionOfKey.size()).as("several conversations").isGreaterThan(1);
 
                     // kcat, an independent client, agrees on count and bytes
@@ -156,8 +155,8 @@ class KafkaMountTest
             {
                 Files.createDirectory(a.path("kafka=" + topic));
                 Files.writeString(a.path(".ctl"), "start\n");
-                frames.addAll(framesOf(capture));
-                awaitAcked(a, "kafka=" + topic, framesOf(capture).size());
+                frames.addAll(CaptureFrames.of(capture));
+                awaitAcked(a, "kafka=" + topic, CaptureFrames.of(capture).size());
             }
             Tshark.follow(capture).forEach((name, bytes) ->
             {
@@ -218,11 +217,11 @@ class KafkaMountTest
                 Shell.kill(script);
             }
         }
-        final List<String> union = new ArrayList<>(framesOf(dir.resolve("b0.pcap")));
-        union.addAll(framesOf(dir.resolve("b1.pcap")));
-        assertSameFrames("the topic's frames, each once", union, frames);
-        final java.util.Set<String> shared = conversations(dir.resolve("b0.pcap"));
-        shared.retainAll(conversations(dir.resolve("b1.pcap")));
+        final List<String> union = new ArrayList<>(CaptureFrames.of(dir.resolve("b0.pcap")));
+        union.addAll(CaptureFrames.of(dir.resolve("b1.pcap")));
+        CaptureFrames.assertSame("the topic's frames, each once", union, frames);
+        final java.util.Set<String> shared = CaptureFrames.conversations(dir.resolve("b0.pcap"));
+        shared.retainAll(CaptureFrames.conversations(dir.resolve("b1.pcap")));
         assertThat(shared).as("no conversation in both").isEmpty();
         long total = 0;
         for (int f = 0; f < names.size(); f++)
@@ -318,7 +317,7 @@ class KafkaMountTest
                 Shell.kill(cat);
             }
         }
-        assertSameFrames("the records past the committed offsets", framesOf(resumed), rest);
+        CaptureFrames.assertSame("the records past the committed offsets", CaptureFrames.of(resumed), rest);
     }
 
     @Test
@@ -397,64 +396,6 @@ class KafkaMountTest
         {
             return ex.toString();
         }
-    }
-
-    /**
-     * The same frames, each as often, in any order (sorted copies compared: AssertJ's
-     * any-order comparison is quadratic, minutes for a few hundred thousand frames).
-     */
-    private static void assertSameFrames(final String what, final List<String> actual, final List<String> expected)
-    {
-        final List<String> a = new ArrayList<>(actual);
-        final List<String> e = new ArrayList<>(expected);
-        java.util.Collections.sort(a);
-        java.util.Collections.sort(e);
-        if (!a.equals(e))
-        {
-            final List<String> missing = new ArrayList<>(e);
-            missing.removeAll(new java.util.HashSet<>(a));
-            final List<String> extra = new ArrayList<>(a);
-            extra.removeAll(new java.util.HashSet<>(e));
-            throw new AssertionError(what + ": " + a.size() + " frames against " + e.size() + " expected; "
-                + missing.size() + " missing, " + extra.size() + " not expected");
-        }
-    }
-
-    /** Every frame of a capture, as hex. */
-    static List<String> framesOf(final Path capture)
-    {
-        final List<String> frames = new ArrayList<>();
-        try (CaptureReader reader = CaptureReader.open(capture))
-        {
-            while (reader.next())
-            {
-                final byte[] bytes = new byte[reader.capturedLength()];
-                reader.buffer().getBytes(reader.offset(), bytes);
-                frames.add(HexFormat.of().formatHex(bytes));
-            }
-        }
-        return frames;
-    }
-
-    /** TCP and UDP conversations of a capture, both directions as one, as tshark lists them. */
-    private static java.util.Set<String> conversations(final Path capture) throws Exception
-    {
-        final String out = Shell.run(120, "tshark -n -r " + capture
-            + " -Y 'tcp or udp' -T fields -e ip.src -e ip.dst -e ipv6.src -e ipv6.dst -e tcp.srcport -e tcp.dstport"
-            + " -e udp.srcport -e udp.dstport 2>/dev/null").out();
-        final java.util.Set<String> flows = new java.util.HashSet<>();
-        for (final String line : out.split("\n"))
-        {
-            final String[] f = line.split("\t", -1);
-            if (f.length < 8)
-            {
-                continue;
-            }
-            final String a = f[0] + f[2] + ":" + f[4] + f[6];
-            final String b = f[1] + f[3] + ":" + f[5] + f[7];
-            flows.add(a.compareTo(b) < 0 ? a + " " + b : b + " " + a);
-        }
-        return flows;
     }
 
     private static Map<TopicPartition, org.apache.kafka.clients.consumer.OffsetAndMetadata> committedOffsets(final String group)

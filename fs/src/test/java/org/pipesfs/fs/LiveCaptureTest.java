@@ -3,10 +3,15 @@ package org.pipesfs.fs;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.pipesfs.fs.os.MountPoints;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -176,6 +181,79 @@ class LiveCaptureTest
         final java.util.regex.Matcher m = java.util.regex.Pattern.compile("promiscuity (\\d+)").matcher(details);
         assertThat(m.find()).as(details).isTrue();
         return m.group(1);
+    }
+
+    /**
+     * Two mounts of one interface in fanout group 7, and tcpdump, while tcpreplay plays a
+     * synthetic capture into it from the namespace: the mounts' frames are disjoint, together
+     * they are tcpdump's, and each TCP or UDP conversation lies whole in one of them.
+     */
+    @Test
+    void fanoutSplitsTheInterfaceByConversationBetweenTwoMounts(@TempDir final Path dir) throws Exception
+    {
+        final Path replay = dir.resolve("replay.pcap");
+        final Path theirs = dir.resolve("tcpdump.pcap");
+        final Path tcpdumpLog = dir.resolve("tcpdump.log");
+        final int frames = 20_000;
+        assertThat(Shell.run(60, String.join(" ", Shell.pipesfs("synth", "--count", Integer.toString(frames), "--seed", "9", replay.toString())))
+            .exit()).isZero();
+        try (FuseMount one = FuseMount.start("--paused", "--source", "live:" + host + ":fanout=7");
+             FuseMount two = FuseMount.start("--paused", "--source", "live:" + host + ":fanout=7"))
+        {
+            final List<FuseMount> mounts = List.of(one, two);
+            final List<Process> cats = new ArrayList<>();
+            final Process tcpdump = new ProcessBuilder("tcpdump", "-i", host, "-U", "-w", theirs.toString())
+                .redirectErrorStream(true).redirectOutput(tcpdumpLog.toFile()).start();
+            try
+            {
+                for (int m = 0; m < 2; m++)
+                {
+                    cats.add(new ProcessBuilder("cat", mounts.get(m).path("all.pcap").toString())
+                        .redirectOutput(dir.resolve("m" + m + ".pcap").toFile()).start());
+                    mounts.get(m).awaitReaders("", 1);
+                }
+                while (!Files.readString(tcpdumpLog).contains("listening on"))
+                {
+                    Thread.sleep(20);
+                }
+                Files.writeString(one.path(".ctl"), "start\n");
+                Files.writeString(two.path(".ctl"), "start\n");
+                Thread.sleep(200);
+                final Shell.Result played = Shell.run(120, "ip netns exec " + ns + " tcpreplay -q --pps 10000 -i " + peer + " " + replay);
+                assertThat(played.exit()).as(played.err()).isZero();
+                Thread.sleep(2_000); // tcpdump's capture blocks are handed over after at most 1 s
+                Shell.signal(tcpdump.pid(), "INT");
+                assertThat(tcpdump.waitFor(10, TimeUnit.SECONDS)).isTrue();
+                Files.writeString(one.path(".ctl"), "stop\n");
+                Files.writeString(two.path(".ctl"), "stop\n");
+                for (final Process cat : cats)
+                {
+                    assertThat(cat.waitFor(10, TimeUnit.SECONDS)).isTrue();
+                }
+            }
+            finally
+            {
+                cats.forEach(Shell::kill);
+                Shell.kill(tcpdump);
+            }
+            assertThat(one.stat("dropped") + two.stat("dropped")).isZero();
+        }
+        assertThat(Files.readString(tcpdumpLog)).contains(frames + " packets captured\n", "\n0 packets dropped by kernel");
+        final List<String> first = CaptureFrames.of(dir.resolve("m0.pcap"));
+        final List<String> second = CaptureFrames.of(dir.resolve("m1.pcap"));
+        final List<String> reference = CaptureFrames.of(theirs);
+        assertThat(reference).as("tcpdump saw the replay").hasSize(frames);
+        assertThat(first).as("both mounts have a share").isNotEmpty();
+        assertThat(second).isNotEmpty();
+        final Set<String> overlap = new HashSet<>(first);
+        overlap.retainAll(new HashSet<>(second));
+        assertThat(overlap).as("no frame in both").isEmpty();
+        final List<String> union = new ArrayList<>(first);
+        union.addAll(second);
+        CaptureFrames.assertSame("the two shares together are tcpdump's capture", union, reference);
+        final Set<String> split = CaptureFrames.conversations(dir.resolve("m0.pcap"));
+        split.retainAll(CaptureFrames.conversations(dir.resolve("m1.pcap")));
+        assertThat(split).as("no conversation split between the mounts").isEmpty();
     }
 
     @Test
