@@ -8,13 +8,14 @@ import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.header.Header;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteBufferDeserializer;
 import org.pipesfs.buffers.DataBuffer;
 import org.pipesfs.buffers.FrameSink;
 import org.pipesfs.nic.FrameSource;
 import org.pipesfs.nic.Ingest;
 import org.pipesfs.nic.pcap.PcapFormat;
 
+import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -52,12 +53,12 @@ public final class KafkaSource implements FrameSource
 
     private final String spec;
     private final String topic;
-    private final KafkaConsumer<byte[], byte[]> consumer;
+    private final KafkaConsumer<ByteBuffer, ByteBuffer> consumer;
     private final Ingest.Copied record = new Ingest.Copied();
     private final Map<TopicPartition, OffsetAndMetadata> done = new HashMap<>();
     private final boolean commits;
-    private Iterator<ConsumerRecord<byte[], byte[]>> pending;
-    private ConsumerRecord<byte[], byte[]> lastFinished;
+    private Iterator<ConsumerRecord<ByteBuffer, ByteBuffer>> pending;
+    private ConsumerRecord<ByteBuffer, ByteBuffer> lastFinished;
     private long skipped;
     private volatile long lag = -1;
     private long lagCheckedNs;
@@ -102,12 +103,17 @@ public final class KafkaSource implements FrameSource
         }
         final Properties config = new Properties();
         config.put("bootstrap.servers", bootstrap);
-        config.put("key.deserializer", ByteArrayDeserializer.class.getName());
-        config.put("value.deserializer", ByteArrayDeserializer.class.getName());
+        // the record's own bytes, not a copy: the frame is copied once, into its slot
+        config.put("key.deserializer", ByteBufferDeserializer.class.getName());
+        config.put("value.deserializer", ByteBufferDeserializer.class.getName());
         config.put("enable.auto.commit", "false");
         config.put("auto.offset.reset", from);
         config.put("client.id", "pipesfs-" + topic);
         config.put("max.poll.records", Integer.toString(MAX_POLL_RECORDS));
+        // The classic consumer reads its socket only inside poll(): with 2 MiB (what Kafka's
+        // ConsumerPerformance sets) the kernel can take in the next fetch while a poll's records
+        // are placed.
+        config.put("receive.buffer.bytes", Integer.toString(2 << 20));
         config.put("default.api.timeout.ms", "10000");
         config.put("allow.auto.create.topics", "false"); // a typo must not make a topic
         config.put("isolation.level", "read_committed"); // an aborted export transaction is sent again
@@ -167,7 +173,7 @@ public final class KafkaSource implements FrameSource
         }
         if (pending == null || !pending.hasNext())
         {
-            final ConsumerRecords<byte[], byte[]> records = consumer.poll(POLL);
+            final ConsumerRecords<ByteBuffer, ByteBuffer> records = consumer.poll(POLL);
             if (records.isEmpty())
             {
                 return 0;
@@ -177,7 +183,7 @@ public final class KafkaSource implements FrameSource
         int produced = 0;
         while (produced < limit && pending.hasNext())
         {
-            final ConsumerRecord<byte[], byte[]> next = pending.next();
+            final ConsumerRecord<ByteBuffer, ByteBuffer> next = pending.next();
             if (!take(next))
             {
                 skipped++;
@@ -204,7 +210,7 @@ public final class KafkaSource implements FrameSource
      * Notes that {@code record} is in the graph (or skipped). A poll's records come partition by
      * partition, so only the last one of each run is kept as an offset to commit.
      */
-    private void finished(final ConsumerRecord<byte[], byte[]> record)
+    private void finished(final ConsumerRecord<ByteBuffer, ByteBuffer> record)
     {
         if (lastFinished != null && lastFinished.partition() != record.partition())
         {
@@ -213,7 +219,7 @@ public final class KafkaSource implements FrameSource
         lastFinished = record;
     }
 
-    private void keepOffsetOf(final ConsumerRecord<byte[], byte[]> record)
+    private void keepOffsetOf(final ConsumerRecord<ByteBuffer, ByteBuffer> record)
     {
         done.put(new TopicPartition(record.topic(), record.partition()), new OffsetAndMetadata(record.offset() + 1));
     }
@@ -285,10 +291,11 @@ public final class KafkaSource implements FrameSource
     }
 
     /** Points {@link #record} at {@code next}'s frame; false if it is not one. */
-    private boolean take(final ConsumerRecord<byte[], byte[]> next)
+    private boolean take(final ConsumerRecord<ByteBuffer, ByteBuffer> next)
     {
-        final byte[] value = next.value();
-        if (value == null || value.length == 0 || value.length > DataBuffer.MAX_FRAME_LENGTH)
+        final ByteBuffer value = next.value();
+        final int length = value == null ? 0 : value.remaining();
+        if (length == 0 || length > DataBuffer.MAX_FRAME_LENGTH)
         {
             return false;
         }
@@ -296,14 +303,14 @@ public final class KafkaSource implements FrameSource
             next.timestamp() * 1_000_000L);
         final int frameLinkType = (int)KafkaFrameRecord.bigEndian(header(next, KafkaFrameRecord.LINK_TYPE), Integer.BYTES,
             PcapFormat.LINKTYPE_ETHERNET);
-        final int original = (int)Math.max(value.length,
-            KafkaFrameRecord.bigEndian(header(next, KafkaFrameRecord.ORIGINAL_LENGTH), Integer.BYTES, value.length));
+        final int original = (int)Math.max(length,
+            KafkaFrameRecord.bigEndian(header(next, KafkaFrameRecord.ORIGINAL_LENGTH), Integer.BYTES, length));
         linkType = frameLinkType;
         record.set(value, original, timestampNs, frameLinkType);
         return true;
     }
 
-    private static byte[] header(final ConsumerRecord<byte[], byte[]> record, final String name)
+    private static byte[] header(final ConsumerRecord<ByteBuffer, ByteBuffer> record, final String name)
     {
         final Header header = record.headers().lastHeader(name);
         return header == null ? null : header.value();
