@@ -198,12 +198,6 @@ final class MountCommand implements Callable<Integer>
     /** The spacing of the three reads that must all miss the mount before it counts as gone. */
     private static final int ABSENT_RECHECK_MS = 100;
 
-    /**
-     * A lazy unmount ({@code fusermount -u -z}) detaches the mount at once but keeps the server
-     * serving files still open, so blocked readers would wait forever. Once the mount is gone from
-     * mountinfo, end every read with EOF; the kernel then releases the connection and the loop
-     * returns.
-     */
     /** The kernel's host name, without a DNS lookup. */
     private static String hostName()
     {
@@ -217,6 +211,12 @@ final class MountCommand implements Callable<Integer>
         }
     }
 
+    /**
+     * A lazy unmount ({@code fusermount -u -z}) detaches the mount at once but keeps the server
+     * serving files still open, so blocked readers would wait forever. Once the mount is gone from
+     * mountinfo, end every read with EOF; the kernel then releases the connection and the loop
+     * returns.
+     */
     private static void watchForUnmount(final PipesFs fs, final Path dir)
     {
         final Thread watcher = new Thread(() ->

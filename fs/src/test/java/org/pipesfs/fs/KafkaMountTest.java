@@ -151,13 +151,7 @@ class KafkaMountTest
         final Map<String, byte[]> flows = new LinkedHashMap<>();
         for (final Path capture : List.of(Captures.of("http.pcap"), synthetic))
         {
-            try (FuseMount a = FuseMount.start("--paused", "--kafka", broker.bootstrap(), "--source", "pcap:" + capture))
-            {
-                Files.createDirectory(a.path("kafka=" + topic));
-                Files.writeString(a.path(".ctl"), "start\n");
-                frames.addAll(CaptureFrames.of(capture));
-                awaitAcked(a, "kafka=" + topic, CaptureFrames.of(capture).size());
-            }
+            frames.addAll(export(capture, topic));
             Tshark.follow(capture).forEach((name, bytes) ->
             {
                 if (!name.contains(":"))
@@ -249,12 +243,7 @@ class KafkaMountTest
         final int frames = 200_000;
         assertThat(Shell.run(120, String.join(" ", Shell.pipesfs("synth", "--count", Integer.toString(frames), "--seed", "11",
             capture.toString()))).exit()).isZero();
-        try (FuseMount a = FuseMount.start("--paused", "--kafka", broker.bootstrap(), "--source", "pcap:" + capture))
-        {
-            Files.createDirectory(a.path("kafka=" + topic));
-            Files.writeString(a.path(".ctl"), "start\n");
-            awaitAcked(a, "kafka=" + topic, frames);
-        }
+        export(capture, topic);
         final Map<TopicPartition, Map<Long, String>> topicFrames = new HashMap<>();
         for (final ConsumerRecord<byte[], byte[]> record : consumeAll(topic, frames))
         {
@@ -359,6 +348,19 @@ class KafkaMountTest
         {
             Files.deleteIfExists(capture);
         }
+    }
+
+    /** Exports every frame of {@code capture} to {@code topic} from a mount's root, and returns them. */
+    private static List<String> export(final Path capture, final String topic) throws Exception
+    {
+        final List<String> frames = CaptureFrames.of(capture);
+        try (FuseMount a = FuseMount.start("--paused", "--kafka", broker.bootstrap(), "--source", "pcap:" + capture))
+        {
+            Files.createDirectory(a.path("kafka=" + topic));
+            Files.writeString(a.path(".ctl"), "start\n");
+            awaitAcked(a, "kafka=" + topic, frames.size());
+        }
+        return frames;
     }
 
     /** The root's consumer_lag, or -1 while it is unknown (not yet measured, or the cluster away). */

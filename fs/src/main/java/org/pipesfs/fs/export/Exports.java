@@ -53,10 +53,8 @@ public final class Exports implements AutoCloseable
     public synchronized void sync()
     {
         final Map<Node, String> wanted = new HashMap<>();
-        final Map<Node, String> paths = new HashMap<>();
         final ArrayDeque<Node> todo = new ArrayDeque<>();
         todo.add(graph.root());
-        paths.put(graph.root(), "");
         while (!todo.isEmpty())
         {
             final Node node = todo.poll();
@@ -66,10 +64,7 @@ public final class Exports implements AutoCloseable
             }
             for (final Node child : node.children())
             {
-                if (paths.putIfAbsent(child, paths.get(node) + "/" + child.name()) == null)
-                {
-                    todo.add(child);
-                }
+                todo.add(child);
             }
         }
         running.entrySet().removeIf(entry ->
@@ -90,7 +85,7 @@ public final class Exports implements AutoCloseable
                 final String bootstrap = at < 0 ? defaultBootstrap : value.substring(at + 1);
                 if (bootstrap != null)
                 {
-                    running.put(node.getKey(), new KafkaExport(node.getValue(), "pipesfs:" + mountName + paths.get(node.getKey()),
+                    running.put(node.getKey(), new KafkaExport(node.getValue(), "pipesfs:" + mountName + node.getKey().path(),
                         graph.openReader(node.getKey()),
                         at < 0 ? value : value.substring(0, at), bootstrap, lossless));
                 }

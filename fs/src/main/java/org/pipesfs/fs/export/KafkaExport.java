@@ -291,8 +291,7 @@ public final class KafkaExport implements AutoCloseable
         {
             if (transaction.size() == 1)
             {
-                producer.beginTransaction();
-                transactionStartNs = System.nanoTime();
+                begin();
             }
             sendHolding(record);
         }
@@ -337,8 +336,7 @@ public final class KafkaExport implements AutoCloseable
             abortOrRestart();
             try
             {
-                producer.beginTransaction();
-                transactionStartNs = System.nanoTime();
+                begin();
                 for (int i = 0; i < transaction.size(); i++)
                 {
                     sendHolding(transaction.get(i));
@@ -354,6 +352,12 @@ public final class KafkaExport implements AutoCloseable
                 problem = "transaction failed again, sending it again: " + ex;
             }
         }
+    }
+
+    private void begin()
+    {
+        producer.beginTransaction();
+        transactionStartNs = System.nanoTime();
     }
 
     private void sendLossy(final ProducerRecord<byte[], byte[]> record)
@@ -378,9 +382,7 @@ public final class KafkaExport implements AutoCloseable
         {
             try
             {
-                producer.commitTransaction();
-                acked.addAndGet(transaction.size());
-                transaction.clear();
+                commitNow();
                 problem = null;
                 return;
             }
@@ -408,15 +410,20 @@ public final class KafkaExport implements AutoCloseable
         }
         try
         {
-            producer.commitTransaction();
-            acked.addAndGet(transaction.size());
-            transaction.clear();
+            commitNow();
         }
         catch (final KafkaException ex)
         {
             System.err.println("pipesfs: kafka=" + topic + ": closed with " + transaction.size()
                 + " elements not committed: " + ex.getMessage());
         }
+    }
+
+    private void commitNow()
+    {
+        producer.commitTransaction();
+        acked.addAndGet(transaction.size());
+        transaction.clear();
     }
 
     /** Aborts the open transaction; a producer that cannot is replaced, which aborts it in Kafka. */

@@ -212,6 +212,10 @@ public final class KafkaSource implements FrameSource
      */
     private void finished(final ConsumerRecord<ByteBuffer, ByteBuffer> record)
     {
+        if (!commits)
+        {
+            return;
+        }
         if (lastFinished != null && lastFinished.partition() != record.partition())
         {
             keepOffsetOf(lastFinished);
@@ -236,9 +240,8 @@ public final class KafkaSource implements FrameSource
             keepOffsetOf(lastFinished);
             lastFinished = null;
         }
-        if (!commits || done.isEmpty())
+        if (done.isEmpty())
         {
-            done.clear();
             return;
         }
         try

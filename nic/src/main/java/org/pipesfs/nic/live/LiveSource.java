@@ -149,20 +149,20 @@ public final class LiveSource implements FrameSource
         private static final int MAC_ADDRESSES = 12;
         private static final int VLAN_TAG = 4;
 
-        private boolean tagged()
-        {
-            return socket.hasVlanTag() && socket.capturedLength() >= MAC_ADDRESSES;
-        }
+        /** Read from the frame's header once, in {@link #maxLength}, which the ingest step asks first. */
+        private boolean tagged;
 
         public int maxLength()
         {
-            return Math.min(socket.capturedLength() + (tagged() ? VLAN_TAG : 0), DataBuffer.MAX_FRAME_LENGTH);
+            final int captured = socket.capturedLength();
+            tagged = captured >= MAC_ADDRESSES && socket.hasVlanTag();
+            return Math.min(captured + (tagged ? VLAN_TAG : 0), DataBuffer.MAX_FRAME_LENGTH);
         }
 
         public int writeTo(final UnsafeBuffer frames, final int offset, final int room)
         {
             final long to = frames.addressOffset() + offset;
-            if (tagged() && room >= MAC_ADDRESSES + VLAN_TAG)
+            if (tagged && room >= MAC_ADDRESSES + VLAN_TAG)
             {
                 UnsafeApi.copyMemory(socket.frameAddress(), to, MAC_ADDRESSES);
                 frames.putShort(offset + MAC_ADDRESSES, socket.vlanTpid(), ByteOrder.BIG_ENDIAN);
@@ -181,7 +181,7 @@ public final class LiveSource implements FrameSource
 
         public int originalLength(final int captured)
         {
-            return Math.max(captured, socket.wireLength() + (tagged() ? VLAN_TAG : 0));
+            return Math.max(captured, socket.wireLength() + (tagged ? VLAN_TAG : 0));
         }
 
         public long timestampNs()
