@@ -67,6 +67,7 @@ public final class Filters
                 case "host", "src", "dst" -> { return host(name, key, value); }
                 case "expr" -> { return expression(name, value); }
                 case "kafka" -> { return kafkaExport(name, value); }
+                case "tx" -> { return transmit(name, value); }
                 default -> { }
             }
         }
@@ -88,7 +89,7 @@ public final class Filters
         if (eq >= 0)
         {
             throw new FilterSpecException("'" + name + "': no filter is called '" + name.substring(0, eq)
-                + "' (with '=': port, sport, dport, host, src, dst, expr, kafka); a user node's name has no '='");
+                + "' (with '=': port, sport, dport, host, src, dst, expr, kafka, tx); a user node's name has no '='");
         }
         if (!name.equals(name.strip()))
         {
@@ -170,6 +171,20 @@ public final class Filters
         if (at >= 0 && !value.substring(at + 1).matches("[A-Za-z0-9.:\\[\\]-]+(,[A-Za-z0-9.:\\[\\]-]+)*"))
         {
             throw new FilterSpecException(name + ": '" + value.substring(at + 1) + "' is not HOST:PORT[,HOST:PORT...]");
+        }
+        return new Protocol(name, View.FRAME, Protocol.ALL, 0, null);
+    }
+
+    /**
+     * {@code tx=IFACE}: a transmit node. Here it keeps every whole frame it is given; the file
+     * system attaches the socket that sends what reaches it. Interface names are Linux's: 1 to
+     * 15 bytes, no '/', ':' or white space.
+     */
+    private static Filter transmit(final String name, final String iface)
+    {
+        if (!iface.matches("[^/:\\s]{1,15}") || iface.equals(".") || iface.equals(".."))
+        {
+            throw new FilterSpecException(name + ": '" + iface + "' is not an interface name (1 to 15 bytes, no '/', ':' or space)");
         }
         return new Protocol(name, View.FRAME, Protocol.ALL, 0, null);
     }

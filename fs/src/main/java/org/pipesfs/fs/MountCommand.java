@@ -164,7 +164,7 @@ final class MountCommand implements Callable<Integer>
             HotPathWarmup.start(bufferPolicy, bare, pump::hasProduced, source);
         }
         final POSIX posix = POSIXFactory.getPOSIX();
-        final Exports exports = new Exports(graph, hostName() + ":" + dir, kafka, bufferPolicy);
+        final Exports exports = new Exports(graph, hostName() + ":" + dir, kafka, frames.captureInterface(), bufferPolicy);
         final PipesFs fs = new PipesFs(graph, pump, dir, posix.getuid(), posix.getgid(), messages, exports);
         Runtime.getRuntime().addShutdownHook(new Thread(() ->
         {

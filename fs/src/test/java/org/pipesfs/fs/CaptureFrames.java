@@ -40,6 +40,43 @@ final class CaptureFrames
         }
     }
 
+    /**
+     * The same frames in the same order, byte for byte, read side by side (a million frames
+     * need no list).
+     *
+     * @return how many frames both hold
+     */
+    static long assertSameInOrder(final String what, final Path actual, final Path expected)
+    {
+        long frames = 0;
+        try (CaptureReader a = CaptureReader.open(actual); CaptureReader e = CaptureReader.open(expected))
+        {
+            while (true)
+            {
+                final boolean more = e.next();
+                if (a.next() != more)
+                {
+                    throw new AssertionError(what + ": " + (more ? "ends after " : "has more than ") + frames + " frames"
+                        + (more ? "; expected more" : ""));
+                }
+                if (!more)
+                {
+                    return frames;
+                }
+                final byte[] x = new byte[a.capturedLength()];
+                final byte[] y = new byte[e.capturedLength()];
+                a.buffer().getBytes(a.offset(), x);
+                e.buffer().getBytes(e.offset(), y);
+                if (!java.util.Arrays.equals(x, y))
+                {
+                    throw new AssertionError(what + ": frame " + (frames + 1) + " differs\nactual:   "
+                        + HexFormat.of().formatHex(x) + "\nexpected: " + HexFormat.of().formatHex(y));
+                }
+                frames++;
+            }
+        }
+    }
+
     /** Every frame of a capture, as hex. */
     static List<String> of(final Path capture)
     {

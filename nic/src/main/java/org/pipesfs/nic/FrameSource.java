@@ -91,6 +91,12 @@ public interface FrameSource extends AutoCloseable
         return false;
     }
 
+    /** The interface a live source captures from, or null: sending onto it would loop back in. */
+    default String captureInterface()
+    {
+        return null;
+    }
+
     @Override
     default void close()
     {

@@ -8,6 +8,7 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.pipesfs.buffers.FramedElementFormat;
 import org.pipesfs.buffers.IndexReader;
 import org.pipesfs.filters.FlowKey;
 import org.pipesfs.filters.decode.PacketView;
@@ -40,7 +41,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * <p>Thread rule: the export thread reads and sends; any thread may read the counters and
  * close it.
  */
-public final class KafkaExport implements AutoCloseable
+public final class KafkaExport implements Export
 {
     /** The longest a lossless transaction stays open: the latency a committed reader sees at most. */
     static final long TRANSACTION_MS = 100;
@@ -59,14 +60,14 @@ public final class KafkaExport implements AutoCloseable
     private volatile KafkaProducer<byte[], byte[]> producer;
     private final UnsafeBuffer elements = new UnsafeBuffer(BufferUtil.allocateDirectAligned(READ_BYTES, 64));
     private final UnsafeBuffer frame = new UnsafeBuffer(0, 0);
-    private final KafkaFrameRecord format = new KafkaFrameRecord();
+    private final FramedElementFormat format = new FramedElementFormat();
     private final PacketView packet = new PacketView();
     private final List<ProducerRecord<byte[], byte[]>> transaction = new ArrayList<>();
     private long transactionStartNs;
     private final AtomicLong sent = new AtomicLong();
     private final AtomicLong acked = new AtomicLong();
     private final AtomicLong failed = new AtomicLong();
-    private final AtomicLong refused = new AtomicLong();
+    private final AtomicLong lost = new AtomicLong();
     private final Callback lossyAck = (metadata, error) ->
     {
         if (error == null)
@@ -149,7 +150,7 @@ public final class KafkaExport implements AutoCloseable
 
     /**
      * The export's own {@code .stats} lines. What it lost is in the node's {@code dropped}: its
-     * reader's laps are the ring's, and {@link #refused} adds what the producer would not take.
+     * reader's laps are the ring's, and {@link #lost} adds what the producer would not take.
      */
     public String stats()
     {
@@ -161,9 +162,9 @@ public final class KafkaExport implements AutoCloseable
     }
 
     /** Elements the producer would not take in time (lossy only). */
-    public long refused()
+    public long lost()
     {
-        return refused.get();
+        return lost.get();
     }
 
     /** Lossless: read, send in the open transaction, commit when it is old or big enough, or the ring is empty. */
@@ -250,17 +251,17 @@ public final class KafkaExport implements AutoCloseable
     private void sendAll(final int length)
     {
         int at = 0;
-        while (at + KafkaFrameRecord.PREFIX_LENGTH <= length)
+        while (at + FramedElementFormat.PREFIX_LENGTH <= length)
         {
-            final int captured = elements.getInt(at + KafkaFrameRecord.CAPTURED_LENGTH_OFFSET, KafkaFrameRecord.ORDER);
-            final int frameAt = at + KafkaFrameRecord.PREFIX_LENGTH;
+            final int captured = elements.getInt(at + FramedElementFormat.CAPTURED_LENGTH_OFFSET, FramedElementFormat.ORDER);
+            final int frameAt = at + FramedElementFormat.PREFIX_LENGTH;
             if (captured < 0 || frameAt + captured > length)
             {
                 break; // reads hand out whole elements; a torn prefix ends the batch
             }
-            final long timestampNs = elements.getLong(at + KafkaFrameRecord.TIMESTAMP_OFFSET, KafkaFrameRecord.ORDER);
-            final int linkType = elements.getInt(at + KafkaFrameRecord.LINK_TYPE_OFFSET, KafkaFrameRecord.ORDER);
-            final int original = elements.getInt(at + KafkaFrameRecord.ORIGINAL_LENGTH_OFFSET, KafkaFrameRecord.ORDER);
+            final long timestampNs = elements.getLong(at + FramedElementFormat.TIMESTAMP_OFFSET, FramedElementFormat.ORDER);
+            final int linkType = elements.getInt(at + FramedElementFormat.LINK_TYPE_OFFSET, FramedElementFormat.ORDER);
+            final int original = elements.getInt(at + FramedElementFormat.ORIGINAL_LENGTH_OFFSET, FramedElementFormat.ORDER);
             final byte[] value = new byte[captured];
             elements.getBytes(frameAt, value);
             frame.wrap(elements, frameAt, captured);
@@ -368,7 +369,7 @@ public final class KafkaExport implements AutoCloseable
         }
         catch (final org.apache.kafka.common.errors.TimeoutException ex)
         {
-            refused.incrementAndGet();
+            lost.incrementAndGet();
         }
     }
 

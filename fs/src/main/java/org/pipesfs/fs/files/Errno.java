@@ -3,6 +3,7 @@ package org.pipesfs.fs.files;
 /** The Linux errno values the FUSE layer returns, negated at the call site. */
 public final class Errno
 {
+    static final int EPERM = 1;
     static final int ENOENT = 2;
     public static final int EINTR = 4;
     static final int EIO = 5;
@@ -17,6 +18,7 @@ public final class Errno
     static final int EINVAL = 22;
     static final int EMFILE = 24;
     static final int EXDEV = 18;
+    static final int ENODEV = 19;
     static final int ESPIPE = 29;
     static final int EROFS = 30;
     static final int ENAMETOOLONG = 36;

@@ -13,6 +13,7 @@ import org.pipesfs.filters.InspectFormat;
 import org.pipesfs.filters.Node;
 import org.pipesfs.filters.NodeGraph;
 import org.pipesfs.filters.WriteInlet;
+import org.pipesfs.filters.decode.PacketView;
 import org.pipesfs.fs.export.Exports;
 import org.pipesfs.fs.fuse.FuseFileInfoAccess;
 import org.pipesfs.fs.fuse.FuseLoop;
@@ -331,6 +332,14 @@ public final class PipesFs extends FuseStubFS
                     }
                     else
                     {
+                        if (Exports.isTransmit(node.name()) && !caller().mayTransmit())
+                        {
+                            if (reader != null)
+                            {
+                                reader.close();
+                            }
+                            return Refusals.refuse(-Errno.EPERM, "open", path, "writing to a transmit node needs CAP_NET_RAW");
+                        }
                         final int slot = graph.inlet().open(node);
                         if (slot < 0)
                         {
@@ -340,7 +349,8 @@ public final class PipesFs extends FuseStubFS
                             }
                             return Refusals.refuse(-Errno.EMFILE, "open", path, "too many writers (" + WriteInlet.MAX_WRITERS + ")");
                         }
-                        file = new WritePipe(graph.inlet(), slot, pcap, reader, mount);
+                        file = new WritePipe(graph.inlet(), slot, pcap, Exports.isTransmit(node.name())
+                            ? PacketView.LINKTYPE_ETHERNET : PacketView.LINKTYPE_USER0, reader, mount);
                     }
                     if (indexReader != null)
                     {
@@ -478,7 +488,7 @@ public final class PipesFs extends FuseStubFS
     {
         return Refusals.graphOperation("mkdir", path, () ->
         {
-            Refusal.ifAny(Errno.EINVAL, exports.problemWith(GraphPaths.leaf(path)));
+            refuseExportName(GraphPaths.leaf(path));
             final Node node = graph.create(paths.parentNode(path), GraphPaths.leaf(path));
             exports.sync();
             final ru.serce.jnrfuse.struct.FuseContext context = getContext();
@@ -516,7 +526,7 @@ public final class PipesFs extends FuseStubFS
                 throw new GraphException(GraphException.Reason.INVALID, "only nodes can be moved, not " + from);
             }
             final Entry replaced = Entry.resolve(graph, to);
-            Refusal.ifAny(Errno.EINVAL, exports.problemWith(GraphPaths.leaf(to)));
+            refuseExportName(GraphPaths.leaf(to));
             graph.move(entry.node(), paths.parentNode(to), GraphPaths.leaf(to));
             exports.sync();
             if (replaced != null && replaced.kind() == Entry.Kind.NODE && replaced.node() != entry.node())
@@ -526,15 +536,46 @@ public final class PipesFs extends FuseStubFS
         });
     }
 
+    /** Refuses a {@code kafka=} or {@code tx=} name the exports cannot serve, with the errno that says why. */
+    private void refuseExportName(final String name)
+    {
+        final Exports.Objection objection = exports.objectionTo(name, () -> caller().mayTransmit());
+        if (objection != null)
+        {
+            throw new Refusal(switch (objection.kind())
+            {
+                case INVALID -> Errno.EINVAL;
+                case LOOP -> Errno.ELOOP;
+                case NO_DEVICE -> Errno.ENODEV;
+                case NOT_PERMITTED -> Errno.EPERM;
+            }, objection.reason());
+        }
+    }
+
+    /** What reaches a {@code tx=} node leaves the machine: feeding one takes what making one takes. */
+    private static void requireTransmitPermission(final Node node, final Caller caller)
+    {
+        if (Exports.isTransmit(node.name()) && !caller.mayTransmit())
+        {
+            throw new Refusal(Errno.EPERM, node.path() + " sends what reaches it: that needs CAP_NET_RAW");
+        }
+    }
+
+    private Caller caller()
+    {
+        final ru.serce.jnrfuse.struct.FuseContext context = getContext();
+        return Caller.of(context.uid.intValue(), context.gid.intValue(), context.pid.longValue());
+    }
+
     @Override
     public int symlink(final String target, final String path)
     {
         return Refusals.graphOperation("symlink", path + " -> " + target, () ->
         {
             final Node source = links.resolve(target, path);
-            final ru.serce.jnrfuse.struct.FuseContext context = getContext();
-            links.requireReadable(source, target,
-                Caller.of(context.uid.intValue(), context.gid.intValue(), context.pid.longValue()));
+            final Caller caller = caller();
+            requireTransmitPermission(paths.parentNode(path), caller);
+            links.requireReadable(source, target, caller);
             graph.link(paths.parentNode(path), GraphPaths.leaf(path), source, target);
         });
     }

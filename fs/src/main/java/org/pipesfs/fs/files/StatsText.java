@@ -32,7 +32,7 @@ final class StatsText
             .append("elements_per_s ").append(rates[0]).append('\n')
             .append("bytes_per_s ").append(rates[1]).append('\n')
             .append("readers ").append(out.readerCount()).append('\n')
-            .append("dropped ").append(out.dropped() + exports.refused(node)).append('\n')
+            .append("dropped ").append(out.dropped() + exports.lost(node)).append('\n')
             .append("writers ").append(node.writers()).append('\n')
             .append(exports.stats(node));
         if (node.classesRefused() > 0)

@@ -4,7 +4,6 @@ import org.agrona.DirectBuffer;
 import org.agrona.concurrent.HighResolutionClock;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.pipesfs.filters.WriteInlet;
-import org.pipesfs.filters.decode.PacketView;
 import org.pipesfs.fs.fuse.FuseInterrupts;
 import org.pipesfs.nic.pcap.PcapStreamParser;
 
@@ -12,7 +11,8 @@ import java.util.concurrent.locks.LockSupport;
 
 /**
  * One open() of {@code all} or {@code all.pcap} for writing. On {@code all} each
- * {@code write()} is one element (link type USER0: all payload); on {@code all.pcap} the writes
+ * {@code write()} is one element (of link type USER0, all payload, or Ethernet on a node that
+ * transmits); on {@code all.pcap} the writes
  * form a pcap stream and each record becomes one element. Elements go to the producer through
  * the graph's {@link WriteInlet}; when it is full the write waits in short slices, as a pipe
  * writer waits for its reader, and Ctrl-C or unmount end the wait. Used by one FUSE thread at
@@ -25,16 +25,21 @@ final class WritePipe implements OpenFile
     private final WriteInlet inlet;
     private final int slot;
     private final PcapStreamParser parser;
+    private final int rawLinkType;
     private final OpenPipe reader;
     private final MountState mount;
     private final UnsafeBuffer source = new UnsafeBuffer(0, 0);
     private final PcapStreamParser.RecordHandler handler = this::offer;
 
     /**
+     * @param rawLinkType the link type of what is written to {@code all}
      * @param reader the reading side of an {@code O_RDWR} open, or null.
      */
-    WritePipe(final WriteInlet inlet, final int slot, final boolean pcap, final OpenPipe reader, final MountState mount)
+    WritePipe(
+        final WriteInlet inlet, final int slot, final boolean pcap, final int rawLinkType, final OpenPipe reader,
+        final MountState mount)
     {
+        this.rawLinkType = rawLinkType;
         this.inlet = inlet;
         this.slot = slot;
         this.parser = pcap ? new PcapStreamParser() : null;
@@ -70,7 +75,7 @@ final class WritePipe implements OpenFile
         do
         {
             final int length = Math.min(most, size - at);
-            if (!offer(source, at, length, length, now, PacketView.LINKTYPE_USER0))
+            if (!offer(source, at, length, length, now, rawLinkType))
             {
                 return at > 0 ? at : -Errno.EINTR;
             }

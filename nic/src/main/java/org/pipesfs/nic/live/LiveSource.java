@@ -253,6 +253,12 @@ public final class LiveSource implements FrameSource
         return problem;
     }
 
+    public String captureInterface()
+    {
+        return socket.interfaceName();
+    }
+
+    @Override
     public boolean isLive()
     {
         return true;

@@ -34,9 +34,14 @@ public interface LibC
     short POLLERR = 8;
     short POLLHUP = 16;
     short POLLNVAL = 32;
+    short POLLOUT = 4;
+    int MSG_DONTWAIT = 0x40;
     int EPERM = 1;
+    int EINTR = 4;
+    int EAGAIN = 11;
     int EACCES = 13;
     int ENETDOWN = 100;
+    int ENOBUFS = 105;
 
     LibC INSTANCE = LibraryLoader.create(LibC.class).load("c");
 
@@ -86,6 +91,10 @@ public interface LibC
     String strerror(int errno);
 
     int open(String path, int flags);
+
+    /** sendmmsg(2): {@code messages} is the address of {@code count} struct mmsghdr. */
+    @SaveError
+    int sendmmsg(int fd, long messages, int count, int flags);
 
     /** Gathered write: {@code iov} is the address of {@code iovcnt} struct iovec. */
     @SaveError
