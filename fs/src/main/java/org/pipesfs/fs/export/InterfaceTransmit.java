@@ -1,16 +1,14 @@
 package org.pipesfs.fs.export;
 
-import org.agrona.BufferUtil;
 import org.agrona.concurrent.UnsafeBuffer;
-import org.pipesfs.buffers.FramedElementFormat;
 import org.pipesfs.buffers.IndexReader;
 import org.pipesfs.filters.decode.PacketView;
 import org.pipesfs.nic.transmit.PacketSender;
 
 /**
  * Sends every element that reaches a {@code tx=IFACE} node on IFACE as one whole frame,
- * through a {@link PacketSender}: its thread reads the node's ring a megabyte at a time and
- * lends the frames in that read straight to {@code sendmmsg(2)}, so each frame is copied once
+ * through a {@link PacketSender}: its thread reads the node's ring a megabyte at a time
+ * ({@link FrameReads}) and lends the frames in that read straight to {@code sendmmsg(2)}, so each frame is copied once
  * out of the ring and once by the kernel. Only Ethernet frames go out; others are counted as
  * {@code refused}. Lossless: a full socket or interface queue is waited out, so the ring fills
  * and the source (and writers) wait in turn. Lossy: what the socket will not take at once is
@@ -21,15 +19,11 @@ import org.pipesfs.nic.transmit.PacketSender;
  */
 public final class InterfaceTransmit implements Export
 {
-    private static final int READ_BYTES = 1 << 20;
-    private static final long WAIT_SLICE_NS = 20_000_000L;
-
     private final String spec;
-    private final IndexReader reader;
+    private final FrameReads reads;
     private final boolean lossless;
     private final PacketSender sender;
-    private final UnsafeBuffer elements = new UnsafeBuffer(BufferUtil.allocateDirectAligned(READ_BYTES, 64));
-    private final FramedElementFormat format = new FramedElementFormat();
+    private final FrameReads.Handler send = this::send;
     private final Thread thread;
     private volatile long refused;
     private volatile boolean closed;
@@ -42,7 +36,7 @@ public final class InterfaceTransmit implements Export
     public InterfaceTransmit(final String spec, final IndexReader reader, final String iface, final boolean lossless)
     {
         this.spec = spec;
-        this.reader = reader;
+        this.reads = new FrameReads(reader);
         this.lossless = lossless;
         PacketSender opened = null;
         try
@@ -57,7 +51,7 @@ public final class InterfaceTransmit implements Export
         this.sender = opened;
         if (opened == null)
         {
-            reader.close(); // sends nothing, so holds no lossless source back
+            reads.close(); // sends nothing, so holds no lossless source back
             thread = null;
             return;
         }
@@ -93,18 +87,17 @@ public final class InterfaceTransmit implements Export
         {
             while (!closed)
             {
-                final int n = reader.read(elements, 0, READ_BYTES, format);
-                if (n > 0)
+                if (reads.read(send) > 0)
                 {
-                    sendAll(n);
+                    sender.flush(lossless);
                 }
-                else if (reader.isEnded())
+                else if (reads.isEnded())
                 {
                     return;
                 }
                 else
                 {
-                    reader.await(WAIT_SLICE_NS);
+                    reads.await();
                 }
             }
         }
@@ -115,33 +108,18 @@ public final class InterfaceTransmit implements Export
         }
     }
 
-    /** Sends the whole elements in the first {@code length} bytes of the read buffer, in order. */
-    private void sendAll(final int length)
+    /** Lends an Ethernet frame to the sender, which sends it by the next flush; counts any other. */
+    private void send(
+        final UnsafeBuffer buffer, final int offset, final int length, final long timestampNs, final int linkType,
+        final int originalLength)
     {
-        int at = 0;
-        long notEthernet = 0;
-        while (at + FramedElementFormat.PREFIX_LENGTH <= length)
+        if (linkType == PacketView.LINKTYPE_ETHERNET)
         {
-            final int captured = elements.getInt(at + FramedElementFormat.CAPTURED_LENGTH_OFFSET, FramedElementFormat.ORDER);
-            final int frameAt = at + FramedElementFormat.PREFIX_LENGTH;
-            if (captured < 0 || frameAt + captured > length)
-            {
-                break; // reads hand out whole elements; a torn prefix ends the batch
-            }
-            if (elements.getInt(at + FramedElementFormat.LINK_TYPE_OFFSET, FramedElementFormat.ORDER) == PacketView.LINKTYPE_ETHERNET)
-            {
-                sender.add(elements.addressOffset() + frameAt, captured, lossless);
-            }
-            else
-            {
-                notEthernet++;
-            }
-            at = frameAt + captured;
+            sender.add(buffer.addressOffset() + offset, length, lossless);
         }
-        sender.flush(lossless);
-        if (notEthernet > 0)
+        else
         {
-            refused += notEthernet;
+            refused++; // this thread is the only writer
         }
     }
 
@@ -161,7 +139,7 @@ public final class InterfaceTransmit implements Export
                 Thread.currentThread().interrupt();
             }
             sender.close();
-            reader.close();
+            reads.close();
         }
     }
 }

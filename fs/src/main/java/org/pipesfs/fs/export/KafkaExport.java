@@ -1,6 +1,5 @@
 package org.pipesfs.fs.export;
 
-import org.agrona.BufferUtil;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.apache.kafka.clients.producer.Callback;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -8,7 +7,6 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.pipesfs.buffers.FramedElementFormat;
 import org.pipesfs.buffers.IndexReader;
 import org.pipesfs.filters.FlowKey;
 import org.pipesfs.filters.decode.PacketView;
@@ -47,20 +45,17 @@ public final class KafkaExport implements Export
     static final long TRANSACTION_MS = 100;
     /** Records a lossless transaction holds at most, for a resend: about 64 MiB of large frames. */
     private static final int TRANSACTION_RECORDS = 1 << 16;
-    private static final int READ_BYTES = 1 << 20;
-    private static final long WAIT_SLICE_NS = 20_000_000L;
     private static final Duration CLOSE_WAIT = Duration.ofSeconds(30);
 
     private final String spec;
     private final String transactionalId;
-    private final IndexReader reader;
+    private final FrameReads reads;
+    private final FrameReads.Handler send = this::send;
     private final String topic;
     private final String bootstrap;
     private final boolean lossless;
     private volatile KafkaProducer<byte[], byte[]> producer;
-    private final UnsafeBuffer elements = new UnsafeBuffer(BufferUtil.allocateDirectAligned(READ_BYTES, 64));
     private final UnsafeBuffer frame = new UnsafeBuffer(0, 0);
-    private final FramedElementFormat format = new FramedElementFormat();
     private final PacketView packet = new PacketView();
     private final List<ProducerRecord<byte[], byte[]>> transaction = new ArrayList<>();
     private long transactionStartNs;
@@ -96,7 +91,7 @@ public final class KafkaExport implements Export
     {
         this.spec = spec;
         this.transactionalId = transactionalId;
-        this.reader = reader;
+        this.reads = new FrameReads(reader);
         this.topic = topic;
         this.bootstrap = bootstrap;
         this.lossless = lossless;
@@ -178,10 +173,8 @@ public final class KafkaExport implements Export
             }
             while (!closed)
             {
-                final int n = reader.read(elements, 0, READ_BYTES, format);
-                if (n > 0)
+                if (reads.read(send) > 0)
                 {
-                    sendAll(n);
                     if (transaction.size() >= TRANSACTION_RECORDS
                         || System.nanoTime() - transactionStartNs >= TRANSACTION_MS * 1_000_000L)
                     {
@@ -192,13 +185,13 @@ public final class KafkaExport implements Export
                 {
                     commit(); // nothing more to read now: what is open goes out at once
                 }
-                else if (reader.isEnded())
+                else if (reads.isEnded())
                 {
                     return;
                 }
                 else
                 {
-                    reader.await(WAIT_SLICE_NS);
+                    reads.await();
                 }
             }
             commitOnClose();
@@ -220,20 +213,16 @@ public final class KafkaExport implements Export
         {
             while (!closed)
             {
-                final int n = reader.read(elements, 0, READ_BYTES, format);
-                if (n > 0)
+                if (reads.read(send) > 0)
                 {
-                    sendAll(n);
+                    continue;
                 }
-                else if (reader.isEnded())
+                if (reads.isEnded())
                 {
                     producer.flush();
                     return;
                 }
-                else
-                {
-                    reader.await(WAIT_SLICE_NS);
-                }
+                reads.await();
             }
         }
         catch (final org.apache.kafka.common.errors.InterruptException ex)
@@ -247,41 +236,29 @@ public final class KafkaExport implements Export
         }
     }
 
-    /** Sends the whole elements in the first {@code length} bytes of the read buffer. */
-    private void sendAll(final int length)
+    /** Makes one record of a frame and sends it, in the open transaction or lossy. */
+    private void send(
+        final UnsafeBuffer buffer, final int offset, final int length, final long timestampNs, final int linkType,
+        final int originalLength)
     {
-        int at = 0;
-        while (at + FramedElementFormat.PREFIX_LENGTH <= length)
+        final byte[] value = new byte[length];
+        buffer.getBytes(offset, value);
+        frame.wrap(buffer, offset, length);
+        final byte[] key = FlowKey.of(packet.decode(frame, 0, length, linkType, PacketView.TRANSPARENT));
+        final RecordHeaders headers = new RecordHeaders();
+        headers.add(KafkaFrameRecord.TIMESTAMP_NS, KafkaFrameRecord.bigEndian(timestampNs, Long.BYTES));
+        headers.add(KafkaFrameRecord.LINK_TYPE, KafkaFrameRecord.bigEndian(linkType, Integer.BYTES));
+        headers.add(KafkaFrameRecord.ORIGINAL_LENGTH, KafkaFrameRecord.bigEndian(originalLength, Integer.BYTES));
+        final ProducerRecord<byte[], byte[]> record = new ProducerRecord<>(topic, null, timestampNs / 1_000_000L, key, value, headers);
+        if (lossless)
         {
-            final int captured = elements.getInt(at + FramedElementFormat.CAPTURED_LENGTH_OFFSET, FramedElementFormat.ORDER);
-            final int frameAt = at + FramedElementFormat.PREFIX_LENGTH;
-            if (captured < 0 || frameAt + captured > length)
-            {
-                break; // reads hand out whole elements; a torn prefix ends the batch
-            }
-            final long timestampNs = elements.getLong(at + FramedElementFormat.TIMESTAMP_OFFSET, FramedElementFormat.ORDER);
-            final int linkType = elements.getInt(at + FramedElementFormat.LINK_TYPE_OFFSET, FramedElementFormat.ORDER);
-            final int original = elements.getInt(at + FramedElementFormat.ORIGINAL_LENGTH_OFFSET, FramedElementFormat.ORDER);
-            final byte[] value = new byte[captured];
-            elements.getBytes(frameAt, value);
-            frame.wrap(elements, frameAt, captured);
-            final byte[] key = FlowKey.of(packet.decode(frame, 0, captured, linkType, PacketView.TRANSPARENT));
-            final RecordHeaders headers = new RecordHeaders();
-            headers.add(KafkaFrameRecord.TIMESTAMP_NS, KafkaFrameRecord.bigEndian(timestampNs, Long.BYTES));
-            headers.add(KafkaFrameRecord.LINK_TYPE, KafkaFrameRecord.bigEndian(linkType, Integer.BYTES));
-            headers.add(KafkaFrameRecord.ORIGINAL_LENGTH, KafkaFrameRecord.bigEndian(original, Integer.BYTES));
-            final ProducerRecord<byte[], byte[]> record = new ProducerRecord<>(topic, null, timestampNs / 1_000_000L, key, value, headers);
-            if (lossless)
-            {
-                sendInTransaction(record);
-            }
-            else
-            {
-                sendLossy(record);
-            }
-            sent.incrementAndGet();
-            at = frameAt + captured;
+            sendInTransaction(record);
         }
+        else
+        {
+            sendLossy(record);
+        }
+        sent.incrementAndGet();
     }
 
     /** Adds {@code record} to the open transaction (opening one if none is), for as long as it takes. */
@@ -490,6 +467,6 @@ public final class KafkaExport implements Export
             Thread.currentThread().interrupt();
         }
         producer.close(lossless ? CLOSE_WAIT : Duration.ZERO); // lossless: what is left open was not read
-        reader.close();
+        reads.close();
     }
 }

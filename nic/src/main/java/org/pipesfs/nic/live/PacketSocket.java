@@ -106,7 +106,7 @@ public final class PacketSocket implements AutoCloseable
         {
             throw failure("cannot map the receive ring");
         }
-        if (libc.bind(fd, sockaddrLl(index), 20) != 0)
+        if (libc.bind(fd, LibC.sockaddrLl(index, LibC.ETH_P_ALL), 20) != 0)
         {
             libc.munmap(ring, ringBytes);
             throw failure("cannot bind to " + interfaceName);
@@ -151,20 +151,6 @@ public final class PacketSocket implements AutoCloseable
         final int errno = LibC.errno();
         libc.close(fd);
         return new IllegalArgumentException("live capture: " + what + ": " + libc.strerror(errno));
-    }
-
-    /** struct sockaddr_ll: family, protocol (network order), ifindex, hatype, pkttype, halen, addr[8]. */
-    private static byte[] sockaddrLl(final int index)
-    {
-        final byte[] address = new byte[20];
-        address[0] = (byte)LibC.AF_PACKET;
-        address[2] = (byte)(LibC.ETH_P_ALL >>> 8);
-        address[3] = (byte)LibC.ETH_P_ALL;
-        address[4] = (byte)index;
-        address[5] = (byte)(index >>> 8);
-        address[6] = (byte)(index >>> 16);
-        address[7] = (byte)(index >>> 24);
-        return address;
     }
 
     /**
@@ -254,13 +240,7 @@ public final class PacketSocket implements AutoCloseable
      */
     public int awaitFrame(final int timeoutMs)
     {
-        pollfd[0] = (byte)fd;
-        pollfd[1] = (byte)(fd >>> 8);
-        pollfd[2] = (byte)(fd >>> 16);
-        pollfd[3] = (byte)(fd >>> 24);
-        pollfd[4] = LibC.POLLIN;
-        pollfd[6] = 0;
-        pollfd[7] = 0;
+        LibC.pollfd(pollfd, fd, LibC.POLLIN);
         libc.poll(pollfd, 1, timeoutMs);
         final int revents = (pollfd[6] & 0xff) | (pollfd[7] & 0xff) << 8;
         if ((revents & (LibC.POLLERR | LibC.POLLHUP | LibC.POLLNVAL)) == 0)

@@ -102,6 +102,36 @@ public interface LibC
 
     int madvise(long address, @jnr.ffi.types.size_t long length, int advice);
 
+    /**
+     * A {@code struct sockaddr_ll} for bind(2): family, protocol (network order), ifindex, and
+     * zeros for hatype, pkttype, halen and the address. Protocol 0 receives nothing.
+     */
+    static byte[] sockaddrLl(final int ifindex, final int protocol)
+    {
+        final byte[] address = new byte[20];
+        address[0] = (byte)AF_PACKET;
+        address[2] = (byte)(protocol >>> 8);
+        address[3] = (byte)protocol;
+        address[4] = (byte)ifindex;
+        address[5] = (byte)(ifindex >>> 8);
+        address[6] = (byte)(ifindex >>> 16);
+        address[7] = (byte)(ifindex >>> 24);
+        return address;
+    }
+
+    /** A {@code struct pollfd {int fd; short events; short revents}} for {@link #poll}, revents cleared. */
+    static void pollfd(final byte[] pollfd, final int fd, final short events)
+    {
+        pollfd[0] = (byte)fd;
+        pollfd[1] = (byte)(fd >>> 8);
+        pollfd[2] = (byte)(fd >>> 16);
+        pollfd[3] = (byte)(fd >>> 24);
+        pollfd[4] = (byte)events;
+        pollfd[5] = (byte)(events >>> 8);
+        pollfd[6] = 0;
+        pollfd[7] = 0;
+    }
+
     /** errno of the last {@link SaveError} call on this thread. */
     static int errno()
     {

@@ -85,13 +85,7 @@ public final class PacketSender implements AutoCloseable
             throw new IllegalArgumentException("transmit on " + interfaceName + ": "
                 + (errno == LibC.EPERM || errno == LibC.EACCES ? "permission denied: needs CAP_NET_RAW" : libc.strerror(errno)));
         }
-        final byte[] address = new byte[20]; // struct sockaddr_ll, protocol 0
-        address[0] = (byte)LibC.AF_PACKET;
-        address[4] = (byte)index;
-        address[5] = (byte)(index >>> 8);
-        address[6] = (byte)(index >>> 16);
-        address[7] = (byte)(index >>> 24);
-        if (libc.bind(fd, address, address.length) != 0)
+        if (libc.bind(fd, LibC.sockaddrLl(index, 0), 20) != 0)
         {
             final int errno = LibC.errno();
             libc.close(fd);
@@ -103,11 +97,6 @@ public final class PacketSender implements AutoCloseable
             messages.putLong(i * MESSAGE_LENGTH + MSG_IOV_OFFSET, iovecs.addressOffset() + (long)i * IOVEC_LENGTH);
             messages.putLong(i * MESSAGE_LENGTH + MSG_IOVLEN_OFFSET, 1);
         }
-        pollfd[0] = (byte)fd;
-        pollfd[1] = (byte)(fd >>> 8);
-        pollfd[2] = (byte)(fd >>> 16);
-        pollfd[3] = (byte)(fd >>> 24);
-        pollfd[4] = (byte)LibC.POLLOUT;
     }
 
     /** Whether a network interface of this name exists in this network namespace. */
@@ -193,6 +182,7 @@ public final class PacketSender implements AutoCloseable
     {
         if (errno == LibC.EAGAIN)
         {
+            LibC.pollfd(pollfd, fd, LibC.POLLOUT);
             libc.poll(pollfd, 1, ROOM_WAIT_MS); // the socket's send buffer
         }
         else
