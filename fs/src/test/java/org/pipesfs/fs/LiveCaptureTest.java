@@ -23,32 +23,20 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class LiveCaptureTest
 {
-    private final String suffix = Long.toString(ProcessHandle.current().pid() % 100000);
-    private final String ns = "pfs" + suffix;
-    private final String host = "pfh" + suffix;
-    private final String peer = "pfp" + suffix;
+    private VethPair pair;
+    private String ns;
+    private String host;
+    private String peer;
     private Process server;
 
     @BeforeEach
     void createNamespaceWithVethPair() throws Exception
     {
-        final Shell.Result setup = Shell.run(30, String.join(" && ",
-            "ip netns add " + ns,
-            "ip link add " + host + " type veth peer name " + peer,
-            "ip link set " + peer + " netns " + ns,
-            "sysctl -qw net.ipv6.conf." + host + ".disable_ipv6=1",
-            "ip netns exec " + ns + " sysctl -qw net.ipv6.conf.all.disable_ipv6=1",
-            "ip addr add 10.203.0.1/24 dev " + host,
-            "ip link set " + host + " up",
-            "ip netns exec " + ns + " ip addr add 10.203.0.2/24 dev " + peer,
-            "ip netns exec " + ns + " ip link set " + peer + " up",
-            "ip netns exec " + ns + " ip link set lo up"));
-        assertThat(setup.exit()).as(setup.err()).isZero();
-        server = new ProcessBuilder("ip", "netns", "exec", ns, "python3", "-m", "http.server", "80", "--bind", "10.203.0.2")
-            .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-        final Shell.Result up = Shell.run(30,
-            "for i in $(seq 100); do ip netns exec " + ns + " bash -c 'exec 3<>/dev/tcp/10.203.0.2/80' 2>/dev/null && exit 0; sleep 0.1; done; exit 1");
-        assertThat(up.exit()).as("HTTP server up").isZero();
+        pair = VethPair.create("c", "10.203.0.1/24", "10.203.0.2/24");
+        ns = pair.ns;
+        host = pair.host;
+        peer = pair.peer;
+        server = pair.httpServerOnPeer("10.203.0.2");
     }
 
     @AfterEach
@@ -59,8 +47,10 @@ class LiveCaptureTest
             Shell.kill(server);
             server.waitFor(5, TimeUnit.SECONDS);
         }
-        Shell.run(30, "ip link del " + host + " 2>/dev/null; ip netns del " + ns);
-        assertThat(Shell.run(10, "ip netns list").out()).doesNotContain(ns);
+        if (pair != null)
+        {
+            pair.close();
+        }
     }
 
     @Test
@@ -291,12 +281,12 @@ class LiveCaptureTest
         final Path dir = Files.createTempDirectory("pipesfs-live");
         try
         {
-            final Process process = new ProcessBuilder(Shell.pipesfs("mount", "--source", "live:nosuch" + suffix, dir.toString()))
+            final Process process = new ProcessBuilder(Shell.pipesfs("mount", "--source", "live:nosuch" + host, dir.toString()))
                 .redirectErrorStream(true).start();
             final String output = new String(process.getInputStream().readAllBytes());
             assertThat(process.waitFor(30, TimeUnit.SECONDS)).isTrue();
             assertThat(process.exitValue()).isNotZero();
-            assertThat(output.trim()).isEqualTo("pipesfs: live capture: no such interface 'nosuch" + suffix + "'");
+            assertThat(output.trim()).isEqualTo("pipesfs: live capture: no such interface 'nosuch" + host + "'");
             assertThat(MountPoints.isFuseMount(dir)).isFalse();
         }
         finally

@@ -188,11 +188,7 @@ class TransmitMountTest
         try (VethPair web = VethPair.create("a", "10.204.0.1/24", "10.204.0.2/24");
              VethPair span = VethPair.create("b", null, null))
         {
-            server = new ProcessBuilder("ip", "netns", "exec", web.ns, "python3", "-m", "http.server", "80", "--bind", "10.204.0.2")
-                .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-            assertThat(Shell.run(30, "for i in $(seq 100); do ip netns exec " + web.ns
-                + " bash -c 'exec 3<>/dev/tcp/10.204.0.2/80' 2>/dev/null && exit 0; sleep 0.1; done; exit 1").exit())
-                .as("HTTP server up").isZero();
+            server = web.httpServerOnPeer("10.204.0.2");
             try (FuseMount mount = FuseMount.start("--source", "live:" + web.host))
             {
                 final String node = "ip/tcp/port=80/tx=" + span.host;

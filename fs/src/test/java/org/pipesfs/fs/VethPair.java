@@ -52,6 +52,21 @@ final class VethPair implements AutoCloseable
         return pair;
     }
 
+    /** Python's HTTP server on port 80 of the peer end's {@code address}, once it accepts connections. */
+    Process httpServerOnPeer(final String address) throws Exception
+    {
+        final Process server = new ProcessBuilder("ip", "netns", "exec", ns, "python3", "-m", "http.server", "80", "--bind", address)
+            .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        final Shell.Result up = Shell.run(30, "for i in $(seq 100); do ip netns exec " + ns + " bash -c 'exec 3<>/dev/tcp/"
+            + address + "/80' 2>/dev/null && exit 0; sleep 0.1; done; exit 1");
+        if (up.exit() != 0)
+        {
+            Shell.kill(server);
+        }
+        assertThat(up.exit()).as("HTTP server up").isZero();
+        return server;
+    }
+
     /** tcpdump writing what the peer end receives to {@code out}, once it is listening. */
     Process tcpdumpOnPeer(final Path out, final Path log) throws Exception
     {
