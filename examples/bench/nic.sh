@@ -3,8 +3,12 @@
 #   1. pcap replay at speed=max of a >= 1 GiB synthetic capture, next to tcpdump -r FILE -w /dev/null:
 #      a) into the DBuf alone (lossy, no reader): the generator's own rate;
 #      b) through the mount to a reader (lossless, cat all.pcap > /dev/null): end to end.
-#   2. live capture on a veth pair driven by tcpreplay --topspeed from a network namespace,
-#      pipesfs (cat all > /dev/null) and tcpdump -w /dev/null in turn, with CPU per packet.
+#   2. live capture on a veth pair driven by tcpreplay --topspeed from a network namespace, with
+#      CPU per packet, in turn:
+#      a) one consumer: pipesfs (cat all > /dev/null) against tcpdump -w /dev/null and against
+#         tcpdump -U -w - | cat > /dev/null;
+#      b) four consumers of different filters (HTTP GETs, DNS, ICMP, TCP SYNs): one pipesfs
+#         mount with a cat of each node's all.pcap, against four tcpdump -U -w - FILTER | cat.
 # Prints a Markdown table of medians over RUNS runs (default 5), with min and max.
 set -euo pipefail
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -100,6 +104,58 @@ live_tcpdump() { # tcpdump reports its count only at exit: each burst gets its s
   rm -f "$log"
 }
 seconds() { echo "$1 / $(getconf CLK_TCK)" | bc -l; }
+live_tcpdump_pipe() { # tcpdump -U -w - | cat: the same shares per burst as live_tcpdump
+  local pid cat c0 c1 c2 s1 s2 total log; log=$(mktemp)
+  tcpdump -i $HOST -U -w - 2> "$log" | cat > /dev/null &
+  cat=$!; until grep -q "listening on" "$log"; do sleep 0.01; done; pid=$(pgrep -n -x tcpdump)
+  ticks() { echo $(( $(cpu_ticks "$pid") + $(cpu_ticks "$cat") )); }
+  c0=$(ticks); s1=$(send); sleep 0.5; c1=$(ticks); s2=$(send); sleep 0.5; c2=$(ticks)
+  kill -INT "$pid"; wait "$cat" 2>/dev/null || true
+  total=$(awk '/packets captured/ {print $1}' "$log")
+  echo "$(( total * s1 / (s1 + s2) )) $s1 $(seconds $(( c1 - c0 ))) $(( total * s2 / (s1 + s2) )) $s2 $(seconds $(( c2 - c1 )))"
+  rm -f "$log"
+}
+
+# Four consumers: HTTP GETs, DNS, ICMP and TCP SYNs. The GET filter is tcpdump's usual one
+# (the payload's first four bytes); pipesfs's get node also finds GETs in VLAN frames.
+GET_BPF='tcp[((tcp[12:1] & 0xf0) >> 2):4] = 0x47455420'
+FOUR_BPF=("$GET_BPF" "udp port 53" "icmp" "tcp[tcpflags] & tcp-syn != 0")
+FOUR_NODES=(ip/tcp/http/get ip/udp/dns ip/icmp "expr=tcp[tcpflags] & tcp-syn != 0")
+# prints: frames_sent lost cpu_seconds_warm frames_matched_warm (one cold burst first, as above)
+four_pipesfs() {
+  local dir spid pids=() n c1 c2 s1 s2 lost matched0 matched; dir=$(mktemp -d)
+  mount_paused "$dir" --source "live:$HOST"
+  for n in "${FOUR_NODES[@]}"; do mkdir -p "$dir/$n"; done
+  for n in "${FOUR_NODES[@]}"; do cat "$dir/$n/all.pcap" > /dev/null & pids+=($!); done
+  for n in "${FOUR_NODES[@]}"; do until [ "$(awk '$1 == "readers" {print $2}' "$dir/$n/.stats")" = 1 ]; do sleep 0.005; done; done
+  echo start > "$dir/.ctl"; spid=$(server_pid "$dir")
+  ticks() { local t=$(cpu_ticks "$spid") p; for p in "${pids[@]}"; do t=$(( t + $(cpu_ticks "$p") )); done; echo $t; }
+  lost_now() { local l=$(stat_of "$dir" kernel_dropped) n; for n in "${FOUR_NODES[@]}"; do l=$(( l + $(awk '$1 == "dropped" {print $2}' "$dir/$n/.stats") )); done; echo $l; }
+  matched_now() { local m=0 n; for n in "${FOUR_NODES[@]}"; do m=$(( m + $(awk '$1 == "elements_out" {print $2}' "$dir/$n/.stats") )); done; echo $m; }
+  s1=$(send); sleep 0.5; c1=$(ticks); matched0=$(matched_now)
+  s2=$(send); sleep 0.5; c2=$(ticks); matched=$(( $(matched_now) - matched0 )); lost=$(lost_now)
+  kill "${pids[@]}"; wait "${pids[@]}" 2>/dev/null || true
+  umount_dir "$dir"; rmdir "$dir"
+  echo "$(( s1 + s2 )) $lost $(seconds $(( c2 - c1 ))) $matched"
+}
+four_tcpdump() {
+  local i logs=() tds=() cats=() c1 c2 s1 s2 lost total matched
+  for i in 0 1 2 3; do
+    logs+=("$(mktemp)")
+    tcpdump -i $HOST -U -w - "${FOUR_BPF[$i]}" 2> "${logs[$i]}" | cat > /dev/null & cats+=($!)
+    until grep -q "listening on" "${logs[$i]}"; do sleep 0.01; done; tds+=("$(pgrep -n -x tcpdump)")
+  done
+  ticks() { local t=0 p; for p in "${tds[@]}" "${cats[@]}"; do t=$(( t + $(cpu_ticks "$p") )); done; echo $t; }
+  s1=$(send); sleep 0.5; c1=$(ticks); s2=$(send); sleep 0.5; c2=$(ticks)
+  kill -INT "${tds[@]}"; wait "${cats[@]}" 2>/dev/null || true
+  lost=0; total=0
+  for i in 0 1 2 3; do
+    lost=$(( lost + $(awk '/dropped by kernel/ {print $1}' "${logs[$i]}") ))
+    total=$(( total + $(awk '/packets captured/ {print $1}' "${logs[$i]}") )); rm -f "${logs[$i]}"
+  done
+  matched=$(( total * s2 / (s1 + s2) ))
+  echo "$(( s1 + s2 )) $lost $(seconds $(( c2 - c1 ))) $matched"
+}
 
 declare -A R
 if [[ $NIC_PARTS == *replay* ]]; then
@@ -111,8 +167,11 @@ if [[ $NIC_PARTS == *replay* ]]; then
 fi
 live_setup
 rm -f "$OUT/rates"
-LP=(); LT=()
-for i in $(seq "$RUNS"); do LP+=("$(live_pipesfs)"); LT+=("$(live_tcpdump)"); done
+LP=(); LT=(); LU=(); FP=(); FT=()
+for i in $(seq "$RUNS"); do
+  LP+=("$(live_pipesfs)"); LT+=("$(live_tcpdump)"); LU+=("$(live_tcpdump_pipe)")
+  FP+=("$(four_pipesfs)"); FT+=("$(four_tcpdump)")
+done
 
 fmt() { IFS='|' read -r med lo hi <<<"$1"; printf "%.2f M (%.2f–%.2f)" "$(echo "$med/1000000" | bc -l)" "$(echo "$lo/1000000" | bc -l)" "$(echo "$hi/1000000" | bc -l)"; }
 if [[ $NIC_PARTS == *replay* ]]; then
@@ -146,3 +205,27 @@ echo "| capture | frames sent | frames captured (min–max) | loss | CPU µs per
 echo "| --- | --- | --- | --- | --- | --- |"
 live_row "pipesfs live: + cat all > /dev/null" "${LP[@]}"
 live_row "tcpdump -i IFACE -w /dev/null" "${LT[@]}"
+live_row "tcpdump -i IFACE -U -w - \| cat > /dev/null" "${LU[@]}"
+warm() { printf '%s\n' "$@" | awk '{print 1e6 * $6 / $4}' | summary | cut -d'|' -f1; }
+printf '\nOne consumer, warm CPU per captured frame: pipesfs / (tcpdump -U -w - | cat) = %.2f× (target ≤ 1.0×).\n' \
+  "$(echo "$(warm "${LP[@]}") / $(warm "${LU[@]}")" | bc -l)"
+echo
+echo "Four consumers of different filters (HTTP GETs, DNS, ICMP, TCP SYNs), the same two bursts per run; CPU over the warm"
+echo "burst and its half second, per frame sent (every thread of the server and the four cats; of the four tcpdumps and"
+echo "their four cats). Lost: the kernel's drops and the nodes' (pipesfs), the four tcpdumps' \"dropped by kernel\"."
+echo
+echo "| capture | frames sent | frames lost (min–max) | elements matched, warm burst | CPU µs per frame sent, warm burst |"
+echo "| --- | --- | --- | --- | --- |"
+four_row() {
+  local name=$1 sent lost matched cpu; shift
+  sent=$(printf '%s\n' "$@" | awk '{print $1}' | summary); lost=$(printf '%s\n' "$@" | awk '{print $2}' | summary)
+  matched=$(printf '%s\n' "$@" | awk '{print $4}' | summary)
+  cpu=$(printf '%s\n' "$@" | awk '{print 2e6 * $3 / $1}' | summary)
+  printf '| %s | %s | %s (%s–%s) | %s | %.3f (%.3f–%.3f) |\n' "$name" "${sent%%|*}" "${lost%%|*}" "$(cut -d'|' -f2 <<<"$lost")" \
+    "$(cut -d'|' -f3 <<<"$lost")" "${matched%%|*}" $(tr '|' ' ' <<<"$cpu")
+  FOUR_CPU=${cpu%%|*}
+}
+four_row "pipesfs live: 4 nodes, cat NODE/all.pcap > /dev/null each" "${FP[@]}"; PF_CPU=$FOUR_CPU
+four_row "4 × tcpdump -i IFACE -U -w - FILTER \| cat > /dev/null" "${FT[@]}"; TF_CPU=$FOUR_CPU
+printf '\nFour consumers, CPU per frame: pipesfs / 4 tcpdumps = %.2f× (target ≤ 0.5×, and no more loss).\n' \
+  "$(echo "$PF_CPU / $TF_CPU" | bc -l)"
