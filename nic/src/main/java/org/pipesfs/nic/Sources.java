@@ -13,7 +13,7 @@ import org.pipesfs.nic.synthetic.SyntheticSpec;
 public final class Sources
 {
     public static final String USAGE =
-        "synthetic[:count=N][:rate=PPS][:seed=S], pcap:FILE[:speed=max|1x|Nx][:loop=N], pcap:- (standard input), "
+        "synthetic[:count=N][:rate=PPS][:seed=S][:size=BYTES], pcap:FILE[:speed=max|1x|Nx][:loop=N], pcap:- (standard input), "
         + "live:IFACE[:promisc=no][:fanout=ID] or kafka:TOPIC[:group=NAME][:from=earliest|latest]";
 
     private Sources()

@@ -8,8 +8,8 @@ import org.pipesfs.nic.Ingest;
 import org.pipesfs.nic.pcap.PcapFormat;
 
 /**
- * The default NIC generator: frames from a {@link SyntheticGenerator}, written
- * straight into claimed DBuf slots, optionally paced to {@code rate} frames per second and
+ * The default NIC generator: frames from a {@link SyntheticGenerator} (or, with a size,
+ * {@link FixedSizeFrames}), written straight into claimed DBuf slots, optionally paced to {@code rate} frames per second and
  * ending after {@code count} frames. Timestamps are the wall clock at generation; the frame
  * bytes depend on the seed alone.
  */
@@ -17,6 +17,7 @@ public final class SyntheticSource implements FrameSource
 {
     private final SyntheticSpec spec;
     private final SyntheticGenerator generator;
+    private final FixedSizeFrames fixed;
     private final long epochOffsetNs;
     private long startNs = -1;
     private long packets;
@@ -26,7 +27,8 @@ public final class SyntheticSource implements FrameSource
     public SyntheticSource(final SyntheticSpec spec)
     {
         this.spec = spec;
-        this.generator = new SyntheticGenerator(spec.seed());
+        this.generator = spec.size() == 0 ? new SyntheticGenerator(spec.seed()) : null;
+        this.fixed = spec.size() == 0 ? null : new FixedSizeFrames(spec.size());
         this.epochOffsetNs = System.currentTimeMillis() * 1_000_000L - System.nanoTime();
     }
 
@@ -77,12 +79,12 @@ public final class SyntheticSource implements FrameSource
     {
         public int maxLength()
         {
-            return SyntheticGenerator.MAX_FRAME;
+            return fixed == null ? SyntheticGenerator.MAX_FRAME : fixed.size();
         }
 
         public int writeTo(final UnsafeBuffer frames, final int offset, final int room)
         {
-            final int length = generator.next(frames, offset);
+            final int length = fixed == null ? generator.next(frames, offset) : fixed.next(frames, offset);
             packets++;
             bytes += length;
             return length;
@@ -118,7 +120,8 @@ public final class SyntheticSource implements FrameSource
     {
         return "synthetic:seed=" + spec.seed()
             + (spec.count() > 0 ? ":count=" + spec.count() : "")
-            + (spec.rate() > 0 ? ":rate=" + spec.rate() : "");
+            + (spec.rate() > 0 ? ":rate=" + spec.rate() : "")
+            + (spec.size() > 0 ? ":size=" + spec.size() : "");
     }
 
     public long packets()
