@@ -109,7 +109,7 @@ class AbuseTest
                 Files.writeString(mount.path(".ctl"), "pause\n");
                 final Shell.Result removed = Shell.run(120, "cd " + p + " && rm -rf -- * && ls -A");
                 assertThat(removed.out().lines().toList()).as(removed.err())
-                    .containsExactlyInAnyOrder(".ctl", ".graph", ".log", ".readers", ".stats", "all", "all.pcap");
+                    .containsExactlyInAnyOrder(".ctl", ".graph", ".log", ".metrics", ".readers", ".stats", "all", "all.pcap");
                 Files.writeString(mount.path(".ctl"), "start\n");
                 long rssEmpty = rssKb(mount.server.pid());
                 for (int i = 0; i < 100 && rssEmpty > rssBefore * 3 / 2; i++)

@@ -31,7 +31,7 @@ class ControlFilesMountTest
             final List<String> lines = Files.readString(mount.path(".stats")).lines().toList();
             assertThat(tail.out().lines().map(l -> l.split(" ")[0]).toList())
                 .isEqualTo(lines.subList(lines.size() - 3, lines.size()).stream().map(l -> l.split(" ")[0]).toList());
-            for (final String file : new String[] {".stats", ".graph", ".ctl", ".readers", "ip/.stats"})
+            for (final String file : new String[] {".stats", ".graph", ".ctl", ".readers", ".metrics", "ip/.stats"})
             {
                 final Shell.Result size = Shell.run(10, "stat -c %s " + m + "/" + file + "; wc -c < " + m + "/" + file);
                 final String[] sizes = size.out().split("\n");

@@ -25,7 +25,7 @@ class RootMountTest
         try (FuseMount mount = FuseMount.start("--bare"))
         {
             final Shell.Result ls = Shell.run(10, "ls -A " + mount.dir);
-            assertThat(ls.out().split("\n")).containsExactlyInAnyOrder(".ctl", ".graph", ".log", ".readers", ".stats", "all", "all.pcap");
+            assertThat(ls.out().split("\n")).containsExactlyInAnyOrder(".ctl", ".graph", ".log", ".metrics", ".readers", ".stats", "all", "all.pcap");
             assertThat(mount.stats()).contains("filter root\n").contains("source synthetic:seed=1\n")
                 .contains("state running\n").contains("policy lossless\n");
             Thread.sleep(300);

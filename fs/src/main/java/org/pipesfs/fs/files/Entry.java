@@ -17,12 +17,13 @@ record Entry(Kind kind, Node node, Node.Link link)
     static final String GRAPH = ".graph";
     static final String LOG = ".log";
     static final String READERS = ".readers";
+    static final String METRICS = ".metrics";
     /** Inode numbers: node id times this, plus the entry kind. */
     static final long INODES_PER_NODE = 16;
 
     enum Kind
     {
-        NODE, ALL, ALL_PCAP, STATS, CTL, LINK, GRAPH, LOG, READERS
+        NODE, ALL, ALL_PCAP, STATS, CTL, LINK, GRAPH, LOG, READERS, METRICS
     }
 
     /** Stable while the node exists: node id times {@link #INODES_PER_NODE}, plus the kind. */
@@ -59,6 +60,7 @@ record Entry(Kind kind, Node node, Node.Link link)
             case GRAPH -> { return parent.isRoot() ? new Entry(Kind.GRAPH, parent, null) : null; }
             case LOG -> { return parent.isRoot() ? new Entry(Kind.LOG, parent, null) : null; }
             case READERS -> { return parent.isRoot() ? new Entry(Kind.READERS, parent, null) : null; }
+            case METRICS -> { return parent.isRoot() ? new Entry(Kind.METRICS, parent, null) : null; }
             default -> { }
         }
         // through the graph, not Node.child(): it makes a classifier's class on first use

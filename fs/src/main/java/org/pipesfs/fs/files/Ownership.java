@@ -79,7 +79,7 @@ final class Ownership
         return switch (kind)
         {
             case NODE -> 0755;
-            case STATS, GRAPH, READERS -> 0444;
+            case STATS, GRAPH, READERS, METRICS -> 0444;
             case LOG -> 0400;
             case CTL -> 0644;
             case LINK -> 0777;

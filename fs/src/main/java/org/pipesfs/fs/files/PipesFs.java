@@ -192,7 +192,8 @@ public final class PipesFs extends FuseStubFS
     }
 
     /**
-     * What reading a snapshot file ({@code .stats}, {@code .graph}, {@code .ctl}, {@code .readers}) shows now, or
+     * What reading a snapshot file ({@code .stats}, {@code .graph}, {@code .ctl}, {@code .readers}, {@code .metrics})
+     * shows now, or
      * null for the other entries. {@code stat} reports its length, so {@code tail} finds the end.
      */
     private String snapshot(final Entry entry)
@@ -205,6 +206,7 @@ public final class PipesFs extends FuseStubFS
             case GRAPH -> graph.listing(OctalEscape::field);
             case READERS -> readers.render(node.output().policy() == org.pipesfs.buffers.BufferPolicy.LOSSLESS,
                 graph.data().beltway().producerWaits());
+            case METRICS -> MetricsText.render(node, rates, pump, graph.budget(), exports);
             default -> null;
         };
     }
@@ -261,7 +263,7 @@ public final class PipesFs extends FuseStubFS
             }
             if (node.isRoot())
             {
-                for (final String name : new String[] {Entry.CTL, Entry.GRAPH, Entry.LOG, Entry.READERS})
+                for (final String name : new String[] {Entry.CTL, Entry.GRAPH, Entry.LOG, Entry.READERS, Entry.METRICS})
                 {
                     filler.apply(buf, name, null, 0);
                 }
@@ -358,7 +360,7 @@ public final class PipesFs extends FuseStubFS
                     }
                 }
                 case CTL -> file = readOnly ? new SnapshotFile(snapshot(entry)) : new ControlFile(pump);
-                case STATS, GRAPH, READERS, LOG -> {
+                case STATS, GRAPH, READERS, LOG, METRICS -> {
                     if (!readOnly)
                     {
                         return Refusals.refuse(-Errno.EACCES, "open", path, leafOf(path) + " is read-only");
