@@ -38,7 +38,7 @@ import java.util.concurrent.Callable;
 @Command(name = "mount", mixinStandardHelpOptions = true, description = "Mount PipesFS on MOUNTPOINT.")
 final class MountCommand implements Callable<Integer>
 {
-    @Option(names = "--source", paramLabel = "SPEC",
+    @Option(names = "--source", paramLabel = "SPEC", completionCandidates = DocsCommands.SourceKinds.class,
         description = Sources.USAGE + " (default: synthetic)")
     String source = "synthetic";
 
