@@ -37,9 +37,9 @@ class CommandDocsTest
             + "ask() { COMP_WORDS=(\"$@\"); COMP_CWORD=$(( $# - 1 )); COMP_LINE=\"$*\"; COMP_POINT=${#COMP_LINE}; COMPREPLY=(); "
             + "$f pipesfs \"${@: -1}\" \"${@: -2:1}\" 2>/dev/null; echo \"${COMPREPLY[*]}\"; }; ";
         final Shell.Result result = Shell.run(30, "bash -c '" + complete.replace("'", "'\\''")
-            + "ask pipesfs mo; ask pipesfs mount --source p; ask pipesfs mount --pol; ask pipesfs s'");
+            + "ask pipesfs mo; ask pipesfs mount --source p; ask pipesfs mount --pol; ask pipesfs s; ask pipesfs sy'");
         assertThat(result.exit()).as(result.err()).isZero();
-        assertThat(result.out().split("\n")).containsExactly("mount", "pcap: pcap:-", "--policy", "synth");
+        assertThat(result.out().split("\n")).containsExactly("mount", "pcap: pcap:-", "--policy", "status synth", "synth");
     }
 
     @Test
@@ -49,10 +49,10 @@ class CommandDocsTest
         final Shell.Result dashes = Shell.run(60, pipesfs("--help"));
         assertThat(help.exit()).isZero();
         assertThat(help.out()).isEqualTo(dashes.out());
-        assertThat(help.out()).contains("  mount ").contains("  umount ").contains("  synth ").contains("  man ")
-            .contains("  completion ").contains("  help ");
+        assertThat(help.out()).contains("  mount ").contains("  umount ").contains("  status ").contains("  synth ").contains("  man ")
+            .contains("  completion ").contains("  extcap ").contains("  help ");
         final Shell.Result none = Shell.run(60, pipesfs());
         assertThat(none.exit()).isNotZero();
-        assertThat(none.err()).contains("missing command: use mount, umount, synth, man, completion, help");
+        assertThat(none.err()).contains("missing command: use mount, umount, status, synth, man, completion, extcap, help");
     }
 }

@@ -1,0 +1,188 @@
+package org.pipesfs.fs;
+
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Unmatched;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.stream.Stream;
+
+/**
+ * {@code pipesfs extcap}: Wireshark's extcap protocol, so that every node of every mounted
+ * PipesFS is a capture interface in Wireshark and tshark. An interface's value is
+ * {@code pipesfs:} and the node's directory. {@code --extcap-interfaces} lists them (from
+ * {@code /proc/self/mounts}, type {@code fuse.pipesfs}); {@code --extcap-config} offers a
+ * pcap-filter field, which becomes an {@code expr=} node under the chosen one for the capture
+ * and goes away with it; {@code --capture} copies the node's {@code all.pcap} into
+ * {@code --fifo} until the stream ends, Wireshark closes the fifo, or stops this process.
+ */
+@Command(name = "extcap", description = "Wireshark's extcap interface: the mounted nodes as capture interfaces.")
+final class ExtcapCommand implements Callable<Integer>
+{
+    static final String PREFIX = "pipesfs:";
+    /** Nodes listed per mount at most: a stream node can make thousands of flow classes. */
+    private static final int MAX_NODES = 2_000;
+    private static final long PARENT_CHECK_MS = 200;
+
+    @Option(names = "--extcap-interfaces", description = "list the nodes of every PipesFS mount")
+    boolean interfaces;
+
+    @Option(names = "--extcap-interface", paramLabel = "INTERFACE", description = "the node: pipesfs:DIRECTORY")
+    String iface;
+
+    @Option(names = "--extcap-dlts", description = "the link type of INTERFACE")
+    boolean dlts;
+
+    @Option(names = "--extcap-config", description = "the options a capture takes")
+    boolean config;
+
+    @Option(names = "--capture", description = "capture INTERFACE into --fifo")
+    boolean capture;
+
+    @Option(names = "--fifo", paramLabel = "PATH", description = "where Wireshark reads the capture")
+    Path fifo;
+
+    @Option(names = "--filter", paramLabel = "EXPRESSION", description = "a pcap-filter expression: an expr= node for the capture")
+    String filter;
+
+    /** Wireshark's other arguments ({@code --extcap-version}, {@code --extcap-capture-filter}, ...) are not needed. */
+    @Unmatched
+    List<String> others = new ArrayList<>();
+
+    public Integer call() throws Exception
+    {
+        if (interfaces)
+        {
+            System.out.print(interfaceList());
+            return 0;
+        }
+        if (dlts)
+        {
+            System.out.println("dlt {number=1}{name=EN10MB}{display=Ethernet}");
+            return 0;
+        }
+        if (config)
+        {
+            System.out.println("arg {number=0}{call=--filter}{display=Filter}{type=string}"
+                + "{tooltip=pcap-filter expression; captures from an expr= node made under this node}");
+            return 0;
+        }
+        if (capture && iface != null && iface.startsWith(PREFIX) && fifo != null)
+        {
+            return capture(Path.of(iface.substring(PREFIX.length())));
+        }
+        System.err.println("pipesfs extcap: use --extcap-interfaces, --extcap-dlts, --extcap-config or --capture with "
+            + "--extcap-interface pipesfs:DIRECTORY --fifo PATH");
+        return 2;
+    }
+
+    private static String interfaceList() throws IOException
+    {
+        final StringBuilder out = new StringBuilder("extcap {version=0.1.0}{display=PipesFS nodes}\n");
+        for (final String line : Files.readAllLines(Path.of("/proc/self/mounts")))
+        {
+            final String[] fields = line.split(" ");
+            if (fields.length < 3 || !fields[2].equals("fuse.pipesfs"))
+            {
+                continue;
+            }
+            final Path mount = Path.of(fields[1].replace("\\040", " ").replace("\\011", "\t").replace("\\134", "\\"));
+            try (Stream<Path> nodes = Files.walk(mount))
+            {
+                nodes.filter(p -> Files.isDirectory(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)).limit(MAX_NODES).forEach(node ->
+                {
+                    final String path = "/" + mount.relativize(node);
+                    out.append("interface {value=").append(PREFIX).append(node).append("}{display=PipesFS ")
+                        .append(path.equals("/") ? "root" : path).append(" on ").append(mount).append("}\n");
+                });
+            }
+            catch (final IOException | java.io.UncheckedIOException ex)
+            {
+                System.err.println("pipesfs extcap: " + mount + ": " + ex.getMessage()); // a stale mount: skip it
+            }
+        }
+        return out.toString();
+    }
+
+    private int capture(final Path node) throws IOException
+    {
+        Path from = node;
+        boolean made = false;
+        if (filter != null && !filter.isBlank())
+        {
+            from = node.resolve("expr=" + filter.strip());
+            if (!Files.isDirectory(from))
+            {
+                Files.createDirectory(from); // an invalid expression fails here, with the reason in .log
+                made = true;
+            }
+        }
+        final Path madeNode = made ? from : null;
+        final Thread cleanup = new Thread(() -> removeQuietly(madeNode), "pipesfs-extcap-cleanup");
+        Runtime.getRuntime().addShutdownHook(cleanup); // Wireshark ends a capture with SIGTERM
+        endWithParent();
+        try (InputStream in = Files.newInputStream(from.resolve("all.pcap"));
+             OutputStream out = Files.newOutputStream(fifo))
+        {
+            final byte[] buffer = new byte[1 << 20];
+            for (int n = in.read(buffer); n >= 0; n = in.read(buffer))
+            {
+                out.write(buffer, 0, n);
+                out.flush();
+            }
+        }
+        catch (final IOException ex)
+        {
+            // Wireshark closed the fifo: the capture is over
+        }
+        return 0;
+    }
+
+    /**
+     * Ends this process when Wireshark or tshark goes: a capture of an idle node sits in a read
+     * and would never write to the closed fifo to learn it is gone.
+     */
+    private static void endWithParent()
+    {
+        final ProcessHandle parent = ProcessHandle.current().parent().orElse(null);
+        final Thread watch = new Thread(() ->
+        {
+            while (parent != null && parent.isAlive())
+            {
+                try
+                {
+                    Thread.sleep(PARENT_CHECK_MS);
+                }
+                catch (final InterruptedException ex)
+                {
+                    return;
+                }
+            }
+            System.exit(0);
+        }, "pipesfs-extcap-parent");
+        watch.setDaemon(true);
+        watch.start();
+    }
+
+    private static void removeQuietly(final Path node)
+    {
+        if (node != null)
+        {
+            try
+            {
+                Files.deleteIfExists(node);
+            }
+            catch (final IOException ex)
+            {
+                System.err.println("pipesfs extcap: could not remove " + node + ": " + ex.getMessage());
+            }
+        }
+    }
+}
