@@ -52,6 +52,9 @@ final class ExtcapCommand implements Callable<Integer>
     @Option(names = "--filter", paramLabel = "EXPRESSION", description = "a pcap-filter expression: an expr= node for the capture")
     String filter;
 
+    @Option(names = "--node", paramLabel = "PATH", description = "another node of the same mount to capture from, e.g. /ip/udp")
+    String node;
+
     /** Wireshark's other arguments ({@code --extcap-version}, {@code --extcap-capture-filter}, ...) are not needed. */
     @Unmatched
     List<String> others = new ArrayList<>();
@@ -70,13 +73,14 @@ final class ExtcapCommand implements Callable<Integer>
         }
         if (config)
         {
-            System.out.println("arg {number=0}{call=--filter}{display=Filter}{type=string}"
-                + "{tooltip=pcap-filter expression; captures from an expr= node made under this node}");
+            System.out.print(configuration());
             return 0;
         }
         if (capture && iface != null && iface.startsWith(PREFIX) && fifo != null)
         {
-            return capture(Path.of(iface.substring(PREFIX.length())));
+            final Path chosen = Path.of(iface.substring(PREFIX.length()));
+            final Path mount = mountOf(chosen);
+            return capture(node == null || node.isBlank() || mount == null ? chosen : mount.resolve(node.replaceFirst("^/+", "")));
         }
         System.err.println("pipesfs extcap: use --extcap-interfaces, --extcap-dlts, --extcap-config or --capture with "
             + "--extcap-interface pipesfs:DIRECTORY --fifo PATH");
@@ -86,38 +90,88 @@ final class ExtcapCommand implements Callable<Integer>
     private static String interfaceList() throws IOException
     {
         final StringBuilder out = new StringBuilder("extcap {version=0.1.0}{display=PipesFS nodes}\n");
-        for (final String line : Files.readAllLines(Path.of("/proc/self/mounts")))
+        for (final Path mount : mounts())
         {
-            final String[] fields = line.split(" ");
-            if (fields.length < 3 || !fields[2].equals("fuse.pipesfs"))
+            for (final Path node : nodesOf(mount))
             {
-                continue;
-            }
-            final Path mount = Path.of(fields[1].replace("\\040", " ").replace("\\011", "\t").replace("\\134", "\\"));
-            try (Stream<Path> nodes = Files.walk(mount))
-            {
-                nodes.filter(p -> Files.isDirectory(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)).limit(MAX_NODES).forEach(node ->
-                {
-                    final String path = "/" + mount.relativize(node);
-                    out.append("interface {value=").append(PREFIX).append(node).append("}{display=PipesFS ")
-                        .append(path.equals("/") ? "root" : path).append(" on ").append(mount).append("}\n");
-                });
-            }
-            catch (final IOException | java.io.UncheckedIOException ex)
-            {
-                System.err.println("pipesfs extcap: " + mount + ": " + ex.getMessage()); // a stale mount: skip it
+                final String path = "/" + mount.relativize(node);
+                out.append("interface {value=").append(PREFIX).append(node).append("}{display=PipesFS ")
+                    .append(path.equals("/") ? "root" : path).append(" on ").append(mount).append("}\n");
             }
         }
         return out.toString();
     }
 
-    private int capture(final Path node) throws IOException
+    /** The filter field, and the nodes of the interface's mount to choose from (its own by default). */
+    private String configuration() throws IOException
     {
-        Path from = node;
+        final StringBuilder out = new StringBuilder("arg {number=0}{call=--filter}{display=Filter}{type=string}"
+            + "{tooltip=pcap-filter expression; captures from an expr= node made under the node}\n"
+            + "arg {number=1}{call=--node}{display=Node}{type=selector}{tooltip=the node to capture from}\n");
+        final Path chosen = iface != null && iface.startsWith(PREFIX) ? Path.of(iface.substring(PREFIX.length())) : null;
+        final Path mount = chosen == null ? null : mountOf(chosen);
+        if (mount != null)
+        {
+            for (final Path node : nodesOf(mount))
+            {
+                final String path = "/" + mount.relativize(node);
+                out.append("value {arg=1}{value=").append(path).append("}{display=").append(path).append('}')
+                    .append(node.equals(chosen) ? "{default=true}" : "").append('\n');
+            }
+        }
+        return out.toString();
+    }
+
+    /** The mount points of type fuse.pipesfs, unescaped as the kernel escapes them in /proc/self/mounts. */
+    private static List<Path> mounts() throws IOException
+    {
+        final List<Path> mounts = new ArrayList<>();
+        for (final String line : Files.readAllLines(Path.of("/proc/self/mounts")))
+        {
+            final String[] fields = line.split(" ");
+            if (fields.length >= 3 && fields[2].equals("fuse.pipesfs"))
+            {
+                mounts.add(Path.of(fields[1].replace("\\040", " ").replace("\\011", "\t").replace("\\012", "\n")
+                    .replace("\\134", "\\")));
+            }
+        }
+        return mounts;
+    }
+
+    /** The PipesFS mount that holds {@code node}, or null. */
+    private static Path mountOf(final Path node) throws IOException
+    {
+        Path best = null;
+        for (final Path mount : mounts())
+        {
+            if (node.startsWith(mount) && (best == null || mount.getNameCount() > best.getNameCount()))
+            {
+                best = mount;
+            }
+        }
+        return best;
+    }
+
+    private static List<Path> nodesOf(final Path mount)
+    {
+        try (Stream<Path> nodes = Files.walk(mount))
+        {
+            return nodes.filter(p -> Files.isDirectory(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)).limit(MAX_NODES).toList();
+        }
+        catch (final IOException | java.io.UncheckedIOException ex)
+        {
+            System.err.println("pipesfs extcap: " + mount + ": " + ex.getMessage()); // a stale mount: skip it
+            return List.of();
+        }
+    }
+
+    private int capture(final Path chosen) throws IOException
+    {
+        Path from = chosen;
         boolean made = false;
         if (filter != null && !filter.isBlank())
         {
-            from = node.resolve("expr=" + filter.strip());
+            from = chosen.resolve("expr=" + filter.strip());
             if (!Files.isDirectory(from))
             {
                 Files.createDirectory(from); // an invalid expression fails here, with the reason in .log

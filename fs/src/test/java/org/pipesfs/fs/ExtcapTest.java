@@ -42,11 +42,11 @@ class ExtcapTest
         Files.deleteIfExists(program);
     }
 
-    /** tshark starts the extcap four times (interfaces, link types, options, capture): a JVM each. */
+    /** tshark starts the extcap four times (interfaces, link types, options, capture): a JVM each. The node may come later. */
     private static void awaitReaders(final FuseMount mount, final String node, final long expected) throws Exception
     {
         final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
-        while (mount.stat(node, "readers") != expected && System.nanoTime() < deadline)
+        while ((!Files.exists(mount.path(node)) || mount.stat(node, "readers") != expected) && System.nanoTime() < deadline)
         {
             Thread.sleep(50);
         }
@@ -102,6 +102,47 @@ class ExtcapTest
             }
             assertThat(CaptureFrames.assertSameInOrder("tshark -i pipesfs:…/ip/tcp", theirs, ours)).isEqualTo(41);
             assertThat(Shell.run(10, EXTCAP).exit()).as("no extcap left behind").isNotZero();
+        }
+    }
+
+    /** The options Wireshark's dialog shows, and a capture with both: another node, and a filter as an expr= node. */
+    @Test
+    void configOffersAFilterAndTheNodesAndACaptureUsesBoth(@TempDir final Path dir) throws Exception
+    {
+        try (FuseMount mount = FuseMount.start("--paused", "--source", "pcap:" + HTTP))
+        {
+            final String iface = "pipesfs:" + mount.path("arp");
+            final Shell.Result config = Shell.run(60, program + " --extcap-config --extcap-interface " + iface);
+            assertThat(config.out()).contains("arg {number=0}{call=--filter}{display=Filter}{type=string}")
+                .contains("arg {number=1}{call=--node}{display=Node}{type=selector}")
+                .contains("value {arg=1}{value=/arp}{display=/arp}{default=true}\n")
+                .contains("value {arg=1}{value=/ip/tcp}{display=/ip/tcp}\n");
+            assertThat(Shell.run(60, program + " --extcap-dlts --extcap-interface " + iface).out())
+                .isEqualTo("dlt {number=1}{name=EN10MB}{display=Ethernet}\n");
+
+            final Path fifo = dir.resolve("fifo");
+            final Path captured = dir.resolve("captured.pcap");
+            assertThat(Shell.run(10, "mkfifo " + fifo).exit()).isZero();
+            final Process reader = new ProcessBuilder("cat", fifo.toString()).redirectOutput(captured.toFile()).start();
+            final Process extcap = new ProcessBuilder("sh", "-c", program + " --capture --extcap-interface " + iface
+                + " --node /ip --filter 'tcp port 80 and greater 100' --fifo " + fifo).redirectErrorStream(true)
+                .redirectOutput(dir.resolve("extcap.log").toFile()).start();
+            try
+            {
+                awaitReaders(mount, "ip/expr=tcp port 80 and greater 100", 1);
+                Files.writeString(mount.path(".ctl"), "start\n");
+                assertThat(extcap.waitFor(60, TimeUnit.SECONDS)).isTrue();
+                assertThat(reader.waitFor(30, TimeUnit.SECONDS)).isTrue();
+            }
+            finally
+            {
+                Shell.kill(extcap);
+                Shell.kill(reader);
+            }
+            final Path expected = dir.resolve("expected.pcap");
+            assertThat(Shell.run(30, "tcpdump -r " + HTTP + " -w " + expected + " 'tcp port 80 and greater 100'").exit()).isZero();
+            assertThat(CaptureFrames.assertSameInOrder("--node /ip --filter", captured, expected)).isEqualTo(19);
+            assertThat(Files.exists(mount.path("ip/expr=tcp port 80 and greater 100"))).as("the filter's node goes with the capture").isFalse();
         }
     }
 }
