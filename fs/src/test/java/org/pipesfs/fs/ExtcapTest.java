@@ -8,7 +8,6 @@ import org.junit.jupiter.api.io.TempDir;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Collectors;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -30,9 +29,7 @@ class ExtcapTest
         final String folder = folders.lines().filter(l -> l.startsWith("Extcap path:")).findFirst().orElseThrow()
             .substring("Extcap path:".length()).trim();
         program = Path.of(folder, "pipesfs-test-" + ProcessHandle.current().pid());
-        final String command = Shell.pipesfs("extcap").stream().map(a -> "'" + a.replace("'", "'\\''") + "'")
-            .collect(Collectors.joining(" "));
-        Files.writeString(program, "#!/bin/sh\nexec " + command + " \"$@\"\n");
+        Files.writeString(program, "#!/bin/sh\nexec " + Shell.pipesfsQuoted("extcap") + " \"$@\"\n");
         assertThat(program.toFile().setExecutable(true, false)).isTrue();
     }
 

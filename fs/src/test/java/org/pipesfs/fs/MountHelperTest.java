@@ -9,7 +9,6 @@ import org.pipesfs.fs.os.MountPoints;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.util.stream.Collectors;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -31,8 +30,7 @@ class MountHelperTest
         {
             Files.move(ON_PATH, ASIDE, StandardCopyOption.REPLACE_EXISTING);
         }
-        final String command = Shell.pipesfs().stream().map(a -> "'" + a.replace("'", "'\\''") + "'").collect(Collectors.joining(" "));
-        Files.writeString(ON_PATH, "#!/bin/sh\nexec " + command + " \"$@\"\n");
+        Files.writeString(ON_PATH, "#!/bin/sh\nexec " + Shell.pipesfsQuoted() + " \"$@\"\n");
         assertThat(ON_PATH.toFile().setExecutable(true, false)).isTrue();
     }
 

@@ -68,4 +68,15 @@ final class Shell
         command.addAll(List.of(args));
         return command;
     }
+
+    /** {@link #pipesfs} as one shell word list, each argument single-quoted, for scripts that run it. */
+    static String pipesfsQuoted(final String... args)
+    {
+        final StringBuilder line = new StringBuilder();
+        for (final String arg : pipesfs(args))
+        {
+            line.append(line.length() == 0 ? "" : " ").append('\'').append(arg.replace("'", "'\\''")).append('\'');
+        }
+        return line.toString();
+    }
 }
