@@ -189,9 +189,41 @@ public final class Filters
         return new Protocol(name, View.FRAME, Protocol.ALL, 0, null);
     }
 
+    /**
+     * {@code expr=EXPRESSION}. A directory name cannot hold '/', so {@code %2F} stands for it
+     * ({@code expr=net 10.0.0.0%2F8}) and {@code %25} for '%', which pcap-filter never uses.
+     */
     private static Filter expression(final String name, final String expression)
     {
-        return new Expression(name, ExprCompiler.compile(expression), new ExprPacket());
+        return new Expression(name, ExprCompiler.compile(unescapeSlashes(expression)), new ExprPacket());
+    }
+
+    private static String unescapeSlashes(final String text)
+    {
+        final StringBuilder out = new StringBuilder(text.length());
+        for (int i = 0; i < text.length(); i++)
+        {
+            final char c = text.charAt(i);
+            if (c == '%' && text.regionMatches(true, i + 1, "2F", 0, 2))
+            {
+                out.append('/');
+                i += 2;
+            }
+            else if (c == '%' && text.startsWith("25", i + 1))
+            {
+                out.append('%');
+                i += 2;
+            }
+            else if (c == '%')
+            {
+                throw new FilterSpecException("expr: '%' starts %2F (for '/') or %25 (for '%'), nothing else");
+            }
+            else
+            {
+                out.append(c);
+            }
+        }
+        return out.toString();
     }
 
     /**

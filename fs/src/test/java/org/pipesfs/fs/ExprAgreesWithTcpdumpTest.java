@@ -41,7 +41,10 @@ class ExprAgreesWithTcpdumpTest
         "host 10.1.1.1 or 10.1.1.2", "port 80 or 53", "ip and len > 500", "arp or icmp6",
         "icmp[icmptype] = icmp-echo", "icmp[icmptype] == icmp-echoreply", "ip[8] < 64", "ip[9] = 17",
         "vlan and udp port 53", "vlan and host 203.0.113.5", "ether[0] & 1 != 0", "ether[12:2] = 0x0806",
-        "udp[8:2] = 0x8180 or udp[10:2] & 0x8000 != 0", "tcp[100] = 1 or port 53", "!(ip6 || arp) && len >= 70");
+        "udp[8:2] = 0x8180 or udp[10:2] & 0x8000 != 0", "tcp[100] = 1 or port 53", "!(ip6 || arp) && len >= 70",
+        "ether proto 0x0806", "ether proto 0x86dd", "ether proto \\ip", "ether proto 0x8100", "ether host 00:00:01:00:00:00",
+        "ether src fe:ff:20:00:01:00", "ether dst host 0:0:1:0:0:0", "ether broadcast", "ether multicast", "broadcast",
+        "multicast", "ip multicast", "port http", "port domain", "tcp port http", "udp port domain", "src port domain or dst port http");
 
     @TempDir
     static Path dir;
@@ -169,5 +172,29 @@ class ExprAgreesWithTcpdumpTest
         assertThatThrownBy(() -> ExprCompiler.compile("tcp[13:3] = 1")).hasMessageContaining("1, 2 or 4");
         assertThatThrownBy(() -> ExprCompiler.compile("")).hasMessageContaining("empty");
         assertThatThrownBy(() -> ExprCompiler.compile("ip proto udp")).hasMessageContaining("'proto \\udp'");
+    }
+
+    /** A directory name cannot hold '/': {@code %2F} stands for it, and the node keeps what tcpdump's '/' form keeps. */
+    @Test
+    void anExprNodeNamesASlashAsPercent2F(@TempDir final Path work) throws Exception
+    {
+        final Path http = Captures.of("http.pcap");
+        try (FuseMount mount = FuseMount.start("--paused", "--source", "pcap:" + http))
+        {
+            final String node = "expr=dst net 65.208.228.0%2F24";
+            java.nio.file.Files.createDirectory(mount.path(node));
+            final Path ours = work.resolve("ours.pcap");
+            final Process cat = new ProcessBuilder("cat", mount.path(node + "/all.pcap").toString()).redirectOutput(ours.toFile()).start();
+            mount.awaitReaders(node, 1);
+            java.nio.file.Files.writeString(mount.path(".ctl"), "start\n");
+            assertThat(cat.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+            final Path expected = work.resolve("expected.pcap");
+            assertThat(Shell.run(30, "tcpdump -r " + http + " -w " + expected + " 'dst net 65.208.228.0/24'").exit()).isZero();
+            assertThat(CaptureFrames.assertSameInOrder("expr= with %2F", ours, expected)).isEqualTo(16);
+            final Shell.Result bad = Shell.run(10, "mkdir '" + mount.path("expr=net 10.0.0.0%2G8") + "'");
+            assertThat(bad.err()).contains("Invalid argument");
+            // .log follows like dmesg -w: read what it holds for a moment
+            assertThat(Shell.run(10, "timeout 1 cat " + mount.path(".log")).out()).contains("'%' starts %2F");
+        }
     }
 }

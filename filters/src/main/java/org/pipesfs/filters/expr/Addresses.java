@@ -95,4 +95,44 @@ public final class Addresses
         }
         return mask;
     }
+
+    /**
+     * A MAC address as pcap-filter writes one: six hex bytes split by ':' or '-'
+     * ({@code 0:1:2:3:4:5} too), three groups of four split by '.', or twelve hex digits.
+     */
+    public static byte[] parseMac(final String text, final String context)
+    {
+        final String[] parts;
+        if (text.indexOf(':') > 0 || text.indexOf('-') > 0)
+        {
+            parts = text.split("[:-]", -1);
+        }
+        else
+        {
+            final String digits = text.replace(".", "");
+            if (digits.length() != 12 || (text.contains(".") && text.split("\\.", -1).length != 3))
+            {
+                throw new FilterSpecException("expr: '" + text + "' is not a MAC address in '" + context + "'");
+            }
+            parts = new String[6];
+            for (int i = 0; i < 6; i++)
+            {
+                parts[i] = digits.substring(2 * i, 2 * i + 2);
+            }
+        }
+        if (parts.length != 6)
+        {
+            throw new FilterSpecException("expr: '" + text + "' is not a MAC address in '" + context + "'");
+        }
+        final byte[] mac = new byte[6];
+        for (int i = 0; i < 6; i++)
+        {
+            if (!parts[i].matches("[0-9A-Fa-f]{1,2}"))
+            {
+                throw new FilterSpecException("expr: '" + text + "' is not a MAC address in '" + context + "'");
+            }
+            mac[i] = (byte)Integer.parseInt(parts[i], 16);
+        }
+        return mac;
+    }
 }

@@ -157,7 +157,12 @@ public final class ExprCompiler
             if (w.equals("proto") && type == null && direction == 0)
             {
                 next();
-                return ipProto(proto);
+                return "ether".equals(proto) ? etherProto() : ipProto(proto);
+            }
+            if ((w.equals("broadcast") || w.equals("multicast")) && type == null && direction == 0)
+            {
+                next();
+                return cast(proto, w);
             }
             if ((w.equals("src") || w.equals("dst")) && direction == 0 && type == null)
             {
@@ -223,7 +228,7 @@ public final class ExprCompiler
 
     private static final List<String> PROTOCOL_WORDS = List.of("ether", "ip", "ip6", "arp", "tcp", "udp", "icmp", "icmp6", "sctp");
     private static final List<String> KEYWORDS = List.of("ether", "ip", "ip6", "arp", "tcp", "udp", "icmp", "icmp6", "sctp",
-        "src", "dst", "host", "net", "port", "portrange", "vlan", "proto", "greater", "less", "len", "mask");
+        "src", "dst", "host", "net", "port", "portrange", "vlan", "proto", "greater", "less", "len", "mask", "broadcast", "multicast");
 
     private void remember(final String proto, final int direction, final String type)
     {
@@ -250,6 +255,71 @@ public final class ExprCompiler
             case "icmp6" -> new Matcher.IpProto(depth, 6, 58);
             default -> throw new FilterSpecException("expr: '" + proto + "' alone is not supported");
         };
+    }
+
+    /** {@code ether proto N}: the 16-bit type field, as a number or an escaped name ({@code \\ip}, {@code \\ip6}, {@code \\arp}). */
+    private Matcher etherProto()
+    {
+        final ExprLexer.Token t = next();
+        final String name = t.text().startsWith("\\") ? t.text().substring(1) : null;
+        final int type;
+        if (name != null)
+        {
+            type = switch (name)
+            {
+                case "ip" -> 0x0800;
+                case "ip6" -> 0x86dd;
+                case "arp" -> 0x0806;
+                default -> throw new FilterSpecException("expr: 'ether proto \\" + name + "' is not supported: use a number");
+            };
+        }
+        else
+        {
+            type = (int)number(t, 0, 0xffff);
+        }
+        return new Matcher.EtherType(depth, type);
+    }
+
+    /**
+     * {@code [ether] broadcast|multicast} on the destination MAC address; {@code ip multicast}
+     * on the IPv4 destination's first byte, 224 or more, as libpcap compiles it. {@code ip broadcast} needs the network's netmask,
+     * which a capture does not carry: tcpdump refuses it when reading one, and so does this.
+     */
+    private Matcher cast(final String proto, final String which)
+    {
+        if (proto == null || proto.equals("ether"))
+        {
+            return which.equals("broadcast") ? etherAddress(2, new byte[] {-1, -1, -1, -1, -1, -1})
+                : new Matcher.Relation(new Value.Binary(etherLoad(0, 1), '&', new Value.Constant(1)), Matcher.Relation.NE,
+                    new Value.Constant(0));
+        }
+        if (proto.equals("ip") && which.equals("multicast"))
+        {
+            // libpcap's test: the first byte of the destination at least 224, so 255.255.255.255 counts too
+            return new Matcher.Relation(new Value.Load(depth, 3, 0, 16, 1), Matcher.Relation.GE, new Value.Constant(224));
+        }
+        throw new FilterSpecException("expr: '" + which + "' after '" + proto + "' is not supported"
+            + (proto.equals("ip") ? " (it needs the network's netmask, which a capture does not carry)" : ""));
+    }
+
+    /** The MAC addresses sit before any tag, so they are read from the outermost header. */
+    private static Value etherLoad(final int offset, final int size)
+    {
+        return new Value.Load(0, 0, 0, offset, size);
+    }
+
+    /** {@code ether [src|dst] host MAC}: direction 1 source, 2 destination, 0 either. */
+    private static Matcher etherAddress(final int direction, final byte[] mac)
+    {
+        final long high = (mac[0] & 0xffL) << 24 | (mac[1] & 0xff) << 16 | (mac[2] & 0xff) << 8 | (mac[3] & 0xff);
+        final long low = (mac[4] & 0xff) << 8 | (mac[5] & 0xff);
+        final Matcher destination = new Matcher.And(
+            new Matcher.Relation(etherLoad(0, 4), Matcher.Relation.EQ, new Value.Constant(high)),
+            new Matcher.Relation(etherLoad(4, 2), Matcher.Relation.EQ, new Value.Constant(low)));
+        final Matcher source = new Matcher.And(
+            new Matcher.Relation(etherLoad(6, 4), Matcher.Relation.EQ, new Value.Constant(high)),
+            new Matcher.Relation(etherLoad(10, 2), Matcher.Relation.EQ, new Value.Constant(low)));
+        return direction == 1 ? source : direction == 2 ? destination : new Matcher.Or(source, destination);
     }
 
     private Matcher ipProto(final String proto)
@@ -293,6 +363,10 @@ public final class ExprCompiler
                 }
                 final int low;
                 final int high;
+                if (type.equals("port") && !isNumber(id))
+                {
+                    return namedPort(direction, protocol, id);
+                }
                 if (type.equals("port"))
                 {
                     low = (int)number(id, 0, 65535);
@@ -311,6 +385,10 @@ public final class ExprCompiler
                 return new Matcher.Port(depth, direction, protocol, Math.min(low, high), Math.max(low, high));
             }
             case "host", "net" -> {
+                if ("ether".equals(proto) && type.equals("host"))
+                {
+                    return etherAddress(direction, Addresses.parseMac(id, source));
+                }
                 if (proto != null && !proto.equals("ip") && !proto.equals("ip6") && !proto.equals("arp"))
                 {
                     throw new FilterSpecException("expr: '" + proto + " " + type + "' is not supported");
@@ -366,6 +444,27 @@ public final class ExprCompiler
             }
             default -> throw new FilterSpecException("expr: unsupported '" + type + "'");
         }
+    }
+
+    /**
+     * {@code port NAME}, as tcpdump resolves it from {@code /etc/services}: the name's TCP port
+     * for TCP and its UDP port for UDP (often, but not always, the same number).
+     */
+    private Matcher namedPort(final int direction, final int protocol, final String name)
+    {
+        final int tcp = protocol == 17 ? -1 : Services.port(name, "tcp");
+        final int udp = protocol == 6 ? -1 : Services.port(name, "udp");
+        if (tcp < 0 && udp < 0)
+        {
+            throw new FilterSpecException("expr: '" + name + "' is not a port number or a service name in /etc/services");
+        }
+        if (protocol < 0 && tcp == udp)
+        {
+            return new Matcher.Port(depth, direction, -1, tcp, tcp);
+        }
+        final Matcher overTcp = tcp < 0 ? null : new Matcher.Port(depth, direction, 6, tcp, tcp);
+        final Matcher overUdp = udp < 0 ? null : new Matcher.Port(depth, direction, 17, udp, udp);
+        return overTcp == null ? overUdp : overUdp == null ? overTcp : new Matcher.Or(overTcp, overUdp);
     }
 
     // ---- relations -----------------------------------------------------------------------------
