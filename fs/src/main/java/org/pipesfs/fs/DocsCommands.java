@@ -1,5 +1,10 @@
 package org.pipesfs.fs;
 
+import org.pipesfs.nic.kafka.KafkaSource;
+import org.pipesfs.nic.live.LiveSource;
+import org.pipesfs.nic.pcap.PcapStdinSource;
+import org.pipesfs.nic.pcap.ReplaySpec;
+import org.pipesfs.nic.synthetic.SyntheticSpec;
 import picocli.AutoComplete;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -45,7 +50,8 @@ final class DocsCommands
     {
         public java.util.Iterator<String> iterator()
         {
-            return java.util.List.of("synthetic", "pcap:", "pcap:-", "live:", "kafka:").iterator();
+            return java.util.List.of(SyntheticSpec.PREFIX, ReplaySpec.PREFIX + ":", PcapStdinSource.SPEC, LiveSource.PREFIX + ":",
+                KafkaSource.PREFIX + ":").iterator();
         }
     }
 }

@@ -1,5 +1,6 @@
 package org.pipesfs.fs;
 
+import org.pipesfs.fs.os.MountPoints;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Unmatched;
@@ -12,7 +13,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
-import java.util.stream.Stream;
 
 /**
  * {@code pipesfs extcap}: Wireshark's extcap protocol, so that every node of every mounted
@@ -79,7 +79,7 @@ final class ExtcapCommand implements Callable<Integer>
         if (capture && iface != null && iface.startsWith(PREFIX) && fifo != null)
         {
             final Path chosen = Path.of(iface.substring(PREFIX.length()));
-            final Path mount = mountOf(chosen);
+            final Path mount = MountPoints.pipesFsMountOf(chosen);
             return capture(node == null || node.isBlank() || mount == null ? chosen : mount.resolve(node.replaceFirst("^/+", "")));
         }
         System.err.println("pipesfs extcap: use --extcap-interfaces, --extcap-dlts, --extcap-config or --capture with "
@@ -90,9 +90,9 @@ final class ExtcapCommand implements Callable<Integer>
     private static String interfaceList() throws IOException
     {
         final StringBuilder out = new StringBuilder("extcap {version=0.1.0}{display=PipesFS nodes}\n");
-        for (final Path mount : mounts())
+        for (final Path mount : MountPoints.pipesFsMounts())
         {
-            for (final Path node : nodesOf(mount))
+            for (final Path node : MountPoints.nodesOf(mount, MAX_NODES))
             {
                 final String path = "/" + mount.relativize(node);
                 out.append("interface {value=").append(PREFIX).append(node).append("}{display=PipesFS ")
@@ -109,10 +109,10 @@ final class ExtcapCommand implements Callable<Integer>
             + "{tooltip=pcap-filter expression; captures from an expr= node made under the node}\n"
             + "arg {number=1}{call=--node}{display=Node}{type=selector}{tooltip=the node to capture from}\n");
         final Path chosen = iface != null && iface.startsWith(PREFIX) ? Path.of(iface.substring(PREFIX.length())) : null;
-        final Path mount = chosen == null ? null : mountOf(chosen);
+        final Path mount = chosen == null ? null : MountPoints.pipesFsMountOf(chosen);
         if (mount != null)
         {
-            for (final Path node : nodesOf(mount))
+            for (final Path node : MountPoints.nodesOf(mount, MAX_NODES))
             {
                 final String path = "/" + mount.relativize(node);
                 out.append("value {arg=1}{value=").append(path).append("}{display=").append(path).append('}')
@@ -120,49 +120,6 @@ final class ExtcapCommand implements Callable<Integer>
             }
         }
         return out.toString();
-    }
-
-    /** The mount points of type fuse.pipesfs, unescaped as the kernel escapes them in /proc/self/mounts. */
-    private static List<Path> mounts() throws IOException
-    {
-        final List<Path> mounts = new ArrayList<>();
-        for (final String line : Files.readAllLines(Path.of("/proc/self/mounts")))
-        {
-            final String[] fields = line.split(" ");
-            if (fields.length >= 3 && fields[2].equals("fuse.pipesfs"))
-            {
-                mounts.add(Path.of(fields[1].replace("\\040", " ").replace("\\011", "\t").replace("\\012", "\n")
-                    .replace("\\134", "\\")));
-            }
-        }
-        return mounts;
-    }
-
-    /** The PipesFS mount that holds {@code node}, or null. */
-    private static Path mountOf(final Path node) throws IOException
-    {
-        Path best = null;
-        for (final Path mount : mounts())
-        {
-            if (node.startsWith(mount) && (best == null || mount.getNameCount() > best.getNameCount()))
-            {
-                best = mount;
-            }
-        }
-        return best;
-    }
-
-    private static List<Path> nodesOf(final Path mount)
-    {
-        try (Stream<Path> nodes = Files.walk(mount))
-        {
-            return nodes.filter(p -> Files.isDirectory(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)).limit(MAX_NODES).toList();
-        }
-        catch (final IOException | java.io.UncheckedIOException ex)
-        {
-            System.err.println("pipesfs extcap: " + mount + ": " + ex.getMessage()); // a stale mount: skip it
-            return List.of();
-        }
     }
 
     private int capture(final Path chosen) throws IOException

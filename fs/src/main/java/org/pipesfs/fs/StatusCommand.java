@@ -6,7 +6,6 @@ import picocli.CommandLine.Parameters;
 
 import java.io.IOException;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -15,7 +14,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import java.util.stream.Stream;
 
 /**
  * {@code pipesfs status MOUNTPOINT}: one screen about a mount, read from its own files as any
@@ -59,12 +57,9 @@ final class StatusCommand implements Callable<Integer>
             out.append("problem  ").append(root.get("problem")).append('\n');
         }
         final List<NodeRow> nodes = new ArrayList<>();
-        try (Stream<Path> walk = Files.walk(dir))
+        for (final Path node : MountPoints.nodesOf(dir, Integer.MAX_VALUE))
         {
-            for (final Path node : (Iterable<Path>)walk.filter(p -> Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS))::iterator)
-            {
-                nodes.add(new NodeRow("/" + dir.relativize(node), stats(node.resolve(".stats"))));
-            }
+            nodes.add(new NodeRow("/" + dir.relativize(node), stats(node.resolve(".stats"))));
         }
         nodes.sort(Comparator.comparingLong((NodeRow n) -> n.get("elements_per_s")).thenComparingLong(n -> n.get("elements_out")).reversed());
         out.append(String.format(Locale.ROOT, "%nbusiest of %d nodes%n  %-32s %12s %10s %12s %7s %9s%n", nodes.size(),

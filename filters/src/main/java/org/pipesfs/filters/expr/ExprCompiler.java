@@ -452,19 +452,33 @@ public final class ExprCompiler
      */
     private Matcher namedPort(final int direction, final int protocol, final String name)
     {
-        final int tcp = protocol == 17 ? -1 : Services.port(name, "tcp");
-        final int udp = protocol == 6 ? -1 : Services.port(name, "udp");
+        if (protocol >= 0)
+        {
+            final int port = Services.port(name, protocol == 17 ? "udp" : "tcp");
+            if (port < 0)
+            {
+                throw unknownService(name);
+            }
+            return new Matcher.Port(depth, direction, protocol, port, port);
+        }
+        final int tcp = Services.port(name, "tcp");
+        final int udp = Services.port(name, "udp");
         if (tcp < 0 && udp < 0)
         {
-            throw new FilterSpecException("expr: '" + name + "' is not a port number or a service name in /etc/services");
+            throw unknownService(name);
         }
-        if (protocol < 0 && tcp == udp)
+        if (tcp == udp)
         {
             return new Matcher.Port(depth, direction, -1, tcp, tcp);
         }
         final Matcher overTcp = tcp < 0 ? null : new Matcher.Port(depth, direction, 6, tcp, tcp);
         final Matcher overUdp = udp < 0 ? null : new Matcher.Port(depth, direction, 17, udp, udp);
         return overTcp == null ? overUdp : overUdp == null ? overTcp : new Matcher.Or(overTcp, overUdp);
+    }
+
+    private static FilterSpecException unknownService(final String name)
+    {
+        return new FilterSpecException("expr: '" + name + "' is not a port number or a service name in /etc/services");
     }
 
     // ---- relations -----------------------------------------------------------------------------

@@ -1,15 +1,23 @@
 package org.pipesfs.fs.os;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
+import java.util.stream.Stream;
 
 /**
- * Reads {@code /proc/self/mountinfo}: is a directory currently a FUSE mount point? The table is
+ * The mount table, read from outside a mount: which PipesFS mounts exist and which nodes they
+ * hold ({@code /proc/self/mounts}), and is a directory currently a FUSE mount point
+ * ({@code /proc/self/mountinfo}), the question the unmount watcher asks. The mountinfo table is
  * scanned as bytes in a reused buffer, not split into strings: the unmount watcher asks ten
  * times a second for the life of the mount, and the line-splitting version cost 1 % of a core,
  * interpreted, plus C2 compiles of {@code readLine} in the middle of live bursts.
@@ -137,9 +145,61 @@ public final class MountPoints
         return true;
     }
 
+    /** The mount points of type {@code fuse.pipesfs}, as {@code /proc/self/mounts} lists them. */
+    public static List<Path> pipesFsMounts() throws IOException
+    {
+        final List<Path> mounts = new ArrayList<>();
+        for (final String line : Files.readAllLines(Path.of("/proc/self/mounts")))
+        {
+            final String[] fields = line.split(" ");
+            if (fields.length >= 3 && fields[2].equals("fuse.pipesfs"))
+            {
+                mounts.add(Path.of(unescape(fields[1])));
+            }
+        }
+        return mounts;
+    }
+
+    /** The PipesFS mount that holds {@code path}, the innermost if they nest, or null. */
+    public static Path pipesFsMountOf(final Path path) throws IOException
+    {
+        Path best = null;
+        for (final Path mount : pipesFsMounts())
+        {
+            if (path.startsWith(mount) && (best == null || mount.getNameCount() > best.getNameCount()))
+            {
+                best = mount;
+            }
+        }
+        return best;
+    }
+
+    /**
+     * The node directories of a mounted PipesFS, the root first, at most {@code limit}; links are
+     * not followed. Empty, with the reason on standard error, if the mount cannot be read (a stale
+     * mount whose server is gone).
+     */
+    public static List<Path> nodesOf(final Path mount, final int limit)
+    {
+        try (Stream<Path> nodes = Files.walk(mount))
+        {
+            return nodes.filter(p -> Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)).limit(limit).toList();
+        }
+        catch (final IOException | UncheckedIOException ex)
+        {
+            System.err.println("pipesfs: " + mount + ": " + ex.getMessage());
+            return List.of();
+        }
+    }
+
     /** mountinfo escapes space, tab, newline and backslash as octal. */
     private static String escape(final String path)
     {
         return path.replace("\\", "\\134").replace(" ", "\\040").replace("\t", "\\011").replace("\n", "\\012");
+    }
+
+    private static String unescape(final String field)
+    {
+        return field.replace("\\040", " ").replace("\\011", "\t").replace("\\012", "\n").replace("\\134", "\\");
     }
 }

@@ -3,6 +3,8 @@ package org.pipesfs.nic.synthetic;
 import org.agrona.MutableDirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 
+import java.nio.ByteOrder;
+
 /**
  * Frames of one size for a line-rate generator ({@code synthetic:size=N}): IPv4/UDP frames from
  * 10.0.0.1 to 10.0.0.2, port 9 (discard), whose source port cycles through 1,024 flows and
@@ -86,9 +88,9 @@ final class FixedSizeFrames
         int sum = headerSum + frameId;
         sum = (sum & 0xffff) + (sum >>> 16);
         sum = (sum & 0xffff) + (sum >>> 16);
-        b.putShort(offset + IP_ID_OFFSET, (short)frameId, java.nio.ByteOrder.BIG_ENDIAN);
-        b.putShort(offset + IP_CHECKSUM_OFFSET, (short)~sum, java.nio.ByteOrder.BIG_ENDIAN);
-        b.putShort(offset + SOURCE_PORT_OFFSET, (short)(FIRST_PORT + frameId % FLOWS), java.nio.ByteOrder.BIG_ENDIAN);
+        b.putShort(offset + IP_ID_OFFSET, (short)frameId, ByteOrder.BIG_ENDIAN);
+        b.putShort(offset + IP_CHECKSUM_OFFSET, (short)~sum, ByteOrder.BIG_ENDIAN);
+        b.putShort(offset + SOURCE_PORT_OFFSET, (short)(FIRST_PORT + frameId % FLOWS), ByteOrder.BIG_ENDIAN);
         return size;
     }
 }

@@ -49,7 +49,6 @@ public final class PacketSender implements AutoCloseable
     private static final long QUEUE_FULL_WAIT_NS = 50_000L;
 
     private final LibC libc = LibC.INSTANCE;
-    private final String interfaceName;
     private final int fd;
     private final UnsafeBuffer messages = new UnsafeBuffer(BufferUtil.allocateDirectAligned(BATCH * MESSAGE_LENGTH, 64));
     private final UnsafeBuffer iovecs = new UnsafeBuffer(BufferUtil.allocateDirectAligned(BATCH * IOVEC_LENGTH, 64));
@@ -71,7 +70,6 @@ public final class PacketSender implements AutoCloseable
      */
     public PacketSender(final String interfaceName)
     {
-        this.interfaceName = interfaceName;
         final int index = libc.if_nametoindex(interfaceName);
         if (index == 0)
         {
@@ -103,11 +101,6 @@ public final class PacketSender implements AutoCloseable
     public static boolean interfaceExists(final String name)
     {
         return LibC.INSTANCE.if_nametoindex(name) != 0;
-    }
-
-    public String interfaceName()
-    {
-        return interfaceName;
     }
 
     /**
