@@ -14,7 +14,8 @@ public interface ElementFormat
     /** The bytes of the element's view, nothing else. */
     ElementFormat VIEW = new ElementFormat()
     {
-        public int length(final DataBuffer data, final long position, final int viewOffset, final int viewLength)
+        public int length(
+            final DataBuffer data, final long position, final int viewOffset, final int viewLength, final int frameTag)
         {
             return viewLength;
         }
@@ -24,6 +25,7 @@ public interface ElementFormat
             final long position,
             final int viewOffset,
             final int viewLength,
+            final int frameTag,
             final int from,
             final MutableDirectBuffer dst,
             final int dstOffset,
@@ -33,8 +35,12 @@ public interface ElementFormat
         }
     };
 
-    /** Number of bytes the element occupies in a reader's buffer. */
-    int length(DataBuffer data, long position, int viewOffset, int viewLength);
+    /**
+     * Number of bytes the element occupies in a reader's buffer.
+     *
+     * @param frameTag the entry's {@link ElementFrame} tag: which frame the view lies in.
+     */
+    int length(DataBuffer data, long position, int viewOffset, int viewLength, int frameTag);
 
     /** Copies bytes {@code [from, from + length)} of the rendered element into {@code dst}. */
     void copy(
@@ -42,6 +48,7 @@ public interface ElementFormat
         long position,
         int viewOffset,
         int viewLength,
+        int frameTag,
         int from,
         MutableDirectBuffer dst,
         int dstOffset,

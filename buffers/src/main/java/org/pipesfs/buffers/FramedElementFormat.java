@@ -16,7 +16,8 @@ import java.nio.ByteOrder;
  *   16  i32  captured length: the frame's bytes that follow
  *   20  ...  frame
  * </pre>
- * Unlike {@link #VIEW} it always gives the whole frame, never a node's view into it. One
+ * Unlike {@link #VIEW} it always gives the whole frame, never a node's view into it: the
+ * record's, or the inner frame a node found inside a tunnel ({@link ElementFrame}). One
  * instance per reader, as a pcap record format: it fills a 20-byte scratch prefix per element.
  */
 public final class FramedElementFormat implements ElementFormat
@@ -32,9 +33,10 @@ public final class FramedElementFormat implements ElementFormat
 
     private final UnsafeBuffer prefix = new UnsafeBuffer(new byte[PREFIX_LENGTH]);
 
-    public int length(final DataBuffer data, final long position, final int viewOffset, final int viewLength)
+    public int length(
+        final DataBuffer data, final long position, final int viewOffset, final int viewLength, final int frameTag)
     {
-        return PREFIX_LENGTH + data.capturedLength(position);
+        return PREFIX_LENGTH + ElementFrame.capturedLength(frameTag, data, position);
     }
 
     public void copy(
@@ -42,6 +44,7 @@ public final class FramedElementFormat implements ElementFormat
         final long position,
         final int viewOffset,
         final int viewLength,
+        final int frameTag,
         final int from,
         final MutableDirectBuffer dst,
         final int dstOffset,
@@ -53,9 +56,9 @@ public final class FramedElementFormat implements ElementFormat
         if (at < PREFIX_LENGTH)
         {
             prefix.putLong(TIMESTAMP_OFFSET, data.timestampNs(position), ORDER);
-            prefix.putInt(LINK_TYPE_OFFSET, data.linkType(position), ORDER);
-            prefix.putInt(ORIGINAL_LENGTH_OFFSET, data.originalLength(position), ORDER);
-            prefix.putInt(CAPTURED_LENGTH_OFFSET, data.capturedLength(position), ORDER);
+            prefix.putInt(LINK_TYPE_OFFSET, ElementFrame.linkType(frameTag, data, position), ORDER);
+            prefix.putInt(ORIGINAL_LENGTH_OFFSET, ElementFrame.originalLength(frameTag, data, position), ORDER);
+            prefix.putInt(CAPTURED_LENGTH_OFFSET, ElementFrame.capturedLength(frameTag, data, position), ORDER);
             final int n = Math.min(left, PREFIX_LENGTH - at);
             dst.putBytes(out, prefix, at, n);
             at += n;
@@ -64,7 +67,7 @@ public final class FramedElementFormat implements ElementFormat
         }
         if (left > 0)
         {
-            data.copyFrame(position, at - PREFIX_LENGTH, dst, out, left);
+            data.copyFrame(position, ElementFrame.shift(frameTag) + at - PREFIX_LENGTH, dst, out, left);
         }
     }
 }

@@ -21,7 +21,7 @@ import java.nio.ByteBuffer;
  *   +-------------------+-------------------+ 16
  *   |    view offset    |    view length    |
  *   +-------------------+-------------------+ 24
- *   |     class tag     |  data buffer id   |
+ *   |     frame tag     |  data buffer id   |
  *   +-------------------+-------------------+ 32
  *
  * The ring:
@@ -30,7 +30,8 @@ import java.nio.ByteBuffer;
  *   +-------------------------------+------------------+------------------+
  * </pre>
  *
- * Entry indexes are monotonically increasing longs. The data buffer id says which of the
+ * The frame tag ({@link ElementFrame}) says which frame the view lies in: the record's, or
+ * one a node found inside a tunnel. Entry indexes are monotonically increasing longs. The data buffer id says which of the
  * mount's two {@link DataBuffer}s (source or written) the entry points into. Entries of one
  * buffer are appended in the order of the data positions they point at, because one producer
  * thread writes both buffers and every IBuf; that order is what lets the lossless policy track
@@ -50,7 +51,7 @@ public final class IndexBuffer implements AutoCloseable
     public static final int DATA_SEQUENCE_OFFSET = 8;
     public static final int VIEW_OFFSET_OFFSET = 16;
     public static final int VIEW_LENGTH_OFFSET = 20;
-    public static final int CLASS_TAG_OFFSET = 24;
+    public static final int FRAME_TAG_OFFSET = 24;
     public static final int DATA_BUFFER_OFFSET = 28;
     public static final int ENTRY_LENGTH = 32;
     public static final int MIN_ENTRIES = 64;
@@ -140,9 +141,9 @@ public final class IndexBuffer implements AutoCloseable
      * @return false if the ring was closed or its data buffer closed while waiting.
      */
     public boolean append(
-        final long dataPosition, final long dataSequence, final int viewOffset, final int viewLength, final int classTag)
+        final long dataPosition, final long dataSequence, final int viewOffset, final int viewLength, final int frameTag)
     {
-        return append(DataBuffer.SOURCE, dataPosition, dataSequence, viewOffset, viewLength, classTag);
+        return append(DataBuffer.SOURCE, dataPosition, dataSequence, viewOffset, viewLength, frameTag);
     }
 
     /** {@link #append} of an entry pointing into the data buffer {@code bufferId}. */
@@ -152,7 +153,7 @@ public final class IndexBuffer implements AutoCloseable
         final long dataSequence,
         final int viewOffset,
         final int viewLength,
-        final int classTag)
+        final int frameTag)
     {
         if (closed)
         {
@@ -182,7 +183,7 @@ public final class IndexBuffer implements AutoCloseable
         entries.putLong(offset + DATA_SEQUENCE_OFFSET, dataSequence);
         entries.putInt(offset + VIEW_OFFSET_OFFSET, viewOffset);
         entries.putInt(offset + VIEW_LENGTH_OFFSET, viewLength);
-        entries.putInt(offset + CLASS_TAG_OFFSET, classTag);
+        entries.putInt(offset + FRAME_TAG_OFFSET, frameTag);
         entries.putInt(offset + DATA_BUFFER_OFFSET, bufferId);
         bytesOut += viewLength;
         tail = index + 1;

@@ -382,13 +382,14 @@ public final class IndexReader implements AutoCloseable
             final long sequence = entries.getLong(entry + IndexBuffer.DATA_SEQUENCE_OFFSET);
             final int viewOffset = entries.getInt(entry + IndexBuffer.VIEW_OFFSET_OFFSET);
             final int viewLength = entries.getInt(entry + IndexBuffer.VIEW_LENGTH_OFFSET);
+            final int frameTag = entries.getInt(entry + IndexBuffer.FRAME_TAG_OFFSET);
             final DataBuffer data = index.data(entries.getInt(entry + IndexBuffer.DATA_BUFFER_OFFSET));
             if (next < index.oldestIntact())
             {
                 continue;
             }
 
-            final int elementLength = format.length(data, position, viewOffset, viewLength);
+            final int elementLength = format.length(data, position, viewOffset, viewLength, frameTag);
             final int remaining = elementLength - part;
             final int room = length - written;
             if (remaining > room && written > 0)
@@ -397,7 +398,7 @@ public final class IndexReader implements AutoCloseable
             }
             final int chunk = Math.min(remaining, room);
             // Copy first, validate after: a torn length still copies inside the DBuf's slack.
-            format.copy(data, position, viewOffset, viewLength, part, dst, offset + written, chunk);
+            format.copy(data, position, viewOffset, viewLength, frameTag, part, dst, offset + written, chunk);
             if (!data.isIntact(position) || data.sequence(position) != sequence)
             {
                 lost++;

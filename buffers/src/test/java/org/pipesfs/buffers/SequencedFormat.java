@@ -11,7 +11,7 @@ final class SequencedFormat implements ElementFormat
     static final int PREFIX = 8;
     private final org.agrona.concurrent.UnsafeBuffer scratch = new org.agrona.concurrent.UnsafeBuffer(new byte[PREFIX]);
 
-    public int length(final DataBuffer data, final long position, final int viewOffset, final int viewLength)
+    public int length(final DataBuffer data, final long position, final int viewOffset, final int viewLength, final int frameTag)
     {
         return PREFIX + viewLength;
     }
@@ -21,6 +21,7 @@ final class SequencedFormat implements ElementFormat
         final long position,
         final int viewOffset,
         final int viewLength,
+        final int frameTag,
         final int from,
         final MutableDirectBuffer dst,
         final int dstOffset,

@@ -2,6 +2,7 @@ package org.pipesfs.filters;
 
 import org.pipesfs.buffers.BufferPolicy;
 import org.pipesfs.buffers.DataBuffer;
+import org.pipesfs.buffers.ElementFrame;
 import org.pipesfs.filters.decode.PacketView;
 
 /**
@@ -30,8 +31,8 @@ final class Dispatcher
     private Runnable serviceWrites = () -> { };
     private PacketView packet = new PacketView();
     private int bufferId = DataBuffer.SOURCE;
-    /** Added to a view's offsets: the decoded view starts this far into the record's frame. */
-    private int baseShift;
+    /** The {@link ElementFrame} tag of what is flowing: the record's frame, or an inner one. */
+    private int frameTag;
     /** Elements now flowing are pieces of records: a repeated record sequence is no duplicate. */
     private boolean pieces;
     private Node emitNode;
@@ -77,7 +78,7 @@ final class Dispatcher
         try
         {
             node.countIn();
-            if (deliver(node, DataBuffer.WRITTEN, position, sequence, 0, frameLength, true))
+            if (deliver(node, DataBuffer.WRITTEN, position, sequence, 0, frameLength, ElementFrame.RECORD, true))
             {
                 offerDownstream(node, position, sequence, 0, frameLength);
             }
@@ -103,7 +104,7 @@ final class Dispatcher
         packet.decode(data.buffer(), data.frameOffset(position), capturedLength, data.linkType(position),
             PacketView.TRANSPARENT).originalLength(data.originalLength(position));
         root.countIn();
-        if (!deliver(root, DataBuffer.SOURCE, position, sequence, 0, capturedLength, true))
+        if (!deliver(root, DataBuffer.SOURCE, position, sequence, 0, capturedLength, ElementFrame.RECORD, true))
         {
             return false;
         }
@@ -155,7 +156,7 @@ final class Dispatcher
      */
     private static boolean deliver(
         final Node node, final int buffer, final long position, final long sequence, final int offset, final int length,
-        final boolean dedupe)
+        final int frameTag, final boolean dedupe)
     {
         if (!node.keep(buffer, sequence, length, dedupe))
         {
@@ -166,7 +167,7 @@ final class Dispatcher
         {
             return true;
         }
-        return out.append(buffer, position, sequence, offset, length, 0);
+        return out.append(buffer, position, sequence, offset, length, frameTag);
     }
 
     /** Runs a transform node (kept out of {@link #offer} so that stays small enough to inline). */
@@ -216,10 +217,10 @@ final class Dispatcher
             }
             else
             {
-                offset += baseShift;
+                offset += packet.shift();
             }
         }
-        if (!deliver(node, bufferId, position, sequence, offset, Math.max(0, length), !pieces))
+        if (!deliver(node, bufferId, position, sequence, offset, Math.max(0, length), frameTag, !pieces))
         {
             return; // reached through a second path: already there
         }
@@ -346,8 +347,19 @@ final class Dispatcher
             final DataBuffer buffer = pieceBuffer == DataBuffer.WRITTEN ? written : data;
             final PacketView view = views[viewDepth];
             view.decode(buffer.buffer(), buffer.frameOffset(position) + offset, length, PacketView.LINKTYPE_USER0,
-                PacketView.TRANSPARENT).flow(flow);
-            passOn(view, pieceBuffer, position, sequence, offset, length, className, true);
+                PacketView.TRANSPARENT).flow(flow).shift(offset);
+            passOn(view, pieceBuffer, position, sequence, offset, length, className, true, frameTag);
+        }
+
+        public void emitInner(final long position, final long sequence, final int frameOffset, final int length,
+            final int linkType)
+        {
+            final int shift = packet.shift() + frameOffset;
+            final DataBuffer buffer = bufferId == DataBuffer.WRITTEN ? written : data;
+            final PacketView view = views[viewDepth];
+            view.decode(buffer.buffer(), buffer.frameOffset(position) + shift, length, linkType, PacketView.TRANSPARENT)
+                .originalLength(packet.originalLength() - frameOffset).shift(shift);
+            passOn(view, bufferId, position, sequence, shift, length, null, false, ElementFrame.tag(shift, linkType));
         }
 
         public void passThrough(final long position, final long sequence, final int offset, final int length)
@@ -384,7 +396,7 @@ final class Dispatcher
             final long sequence = written.commit(position, length, length, timestampNs, linkType);
             final PacketView view = views[viewDepth];
             view.decode(written.buffer(), written.frameOffset(position), length, linkType, PacketView.TRANSPARENT);
-            passOn(view, DataBuffer.WRITTEN, position, sequence, 0, length, null, false);
+            passOn(view, DataBuffer.WRITTEN, position, sequence, 0, length, null, false, ElementFrame.RECORD);
             return true;
         }
 
@@ -401,16 +413,17 @@ final class Dispatcher
             final int offset,
             final int length,
             final String className,
-            final boolean piece)
+            final boolean piece,
+            final int elementFrame)
         {
             final Node node = emitNode;
             final PacketView outerPacket = packet;
             final int outerBuffer = bufferId;
-            final int outerShift = baseShift;
+            final int outerFrame = frameTag;
             final boolean outerPieces = pieces;
             packet = view;
             bufferId = elementBuffer;
-            baseShift = piece ? offset : 0;
+            frameTag = elementFrame;
             pieces = piece;
             viewDepth++;
             ringBudget--;
@@ -421,7 +434,7 @@ final class Dispatcher
                     accepted(node, node.filter(), null, position, sequence, offset, length);
                     return;
                 }
-                deliver(node, elementBuffer, position, sequence, offset, length, false);
+                deliver(node, elementBuffer, position, sequence, offset, length, frameTag, false);
                 if (className != null && node.filter() instanceof Filter.Classifier classifier)
                 {
                     structure.ensureClass(node, classifier, className);
@@ -439,7 +452,7 @@ final class Dispatcher
                 viewDepth--;
                 packet = outerPacket;
                 bufferId = outerBuffer;
-                baseShift = outerShift;
+                frameTag = outerFrame;
                 pieces = outerPieces;
             }
         }

@@ -90,6 +90,14 @@ public interface Filter
          */
         void emitPiece(int bufferId, long position, long sequence, int offset, int length, String className, long flow);
 
+        /**
+         * A frame found inside the element as offered ({@code decap}): bytes {@code [frameOffset,
+         * frameOffset + length)} of the frame the transform was given, with its own link type.
+         * No bytes move: the node keeps a view of the same slot, and its children decode it as a
+         * frame of that type; whole-frame formats ({@code all.pcap}) start there.
+         */
+        void emitInner(long position, long sequence, int frameOffset, int length, int linkType);
+
         /** The element as offered, kept and passed on as a plain filter that accepts it would. */
         void passThrough(long position, long sequence, int offset, int length);
 

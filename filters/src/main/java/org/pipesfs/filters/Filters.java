@@ -25,7 +25,7 @@ public final class Filters
 
     /** The built-in names without a value, methods and class names included: all lower case. */
     private static final Set<String> NAMES = Set.of("eth", "vlan", "arp", "ip", "ip6", "tcp", "udp", "icmp", "icmp6",
-        "inspect", "http", "dns", "stream", "defrag", "query", "response");
+        "inspect", "http", "dns", "stream", "defrag", "decap", "query", "response");
 
     private Filters()
     {
@@ -49,6 +49,7 @@ public final class Filters
             case "dns" -> { return new DnsClassifier(); }
             case "stream" -> { return new StreamReassembler(); }
             case "defrag" -> { return new DefragFilter(name, 0); }
+            case "decap" -> { return new DecapFilter(name); }
             case "query", "response" -> { return null; }
             default -> { }
         }

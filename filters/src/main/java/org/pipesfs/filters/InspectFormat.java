@@ -4,6 +4,7 @@ import org.agrona.MutableDirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.pipesfs.buffers.DataBuffer;
 import org.pipesfs.buffers.ElementFormat;
+import org.pipesfs.buffers.ElementFrame;
 import org.pipesfs.filters.decode.PacketView;
 
 /**
@@ -27,9 +28,10 @@ public final class InspectFormat implements ElementFormat
     private int length;
     private int at;
 
-    public int length(final DataBuffer data, final long position, final int viewOffset, final int viewLength)
+    public int length(
+        final DataBuffer data, final long position, final int viewOffset, final int viewLength, final int frameTag)
     {
-        render(data, position);
+        render(data, position, frameTag);
         return length;
     }
 
@@ -38,16 +40,17 @@ public final class InspectFormat implements ElementFormat
         final long position,
         final int viewOffset,
         final int viewLength,
+        final int frameTag,
         final int from,
         final MutableDirectBuffer dst,
         final int dstOffset,
         final int count)
     {
-        render(data, position);
+        render(data, position, frameTag);
         dst.putBytes(dstOffset, line, from, count);
     }
 
-    private void render(final DataBuffer data, final long position)
+    private void render(final DataBuffer data, final long position, final int frameTag)
     {
         final long sequence = data.sequence(position);
         if (position == renderedPosition && sequence == renderedSequence)
@@ -56,8 +59,9 @@ public final class InspectFormat implements ElementFormat
         }
         renderedPosition = position;
         renderedSequence = sequence;
-        final int captured = data.capturedLength(position);
-        packet.decode(data.buffer(), data.frameOffset(position), captured, data.linkType(position), PacketView.TRANSPARENT);
+        final int captured = ElementFrame.capturedLength(frameTag, data, position);
+        packet.decode(data.buffer(), data.frameOffset(position) + ElementFrame.shift(frameTag), captured,
+            ElementFrame.linkType(frameTag, data, position), PacketView.TRANSPARENT);
         at = 0;
         time(data.timestampNs(position));
         if (packet.ipVersion() != 0)

@@ -207,7 +207,8 @@ public final class StreamReassembler implements Filter.Transform, Filter.Classif
         final int payloadLength = packet.payloadLength();
         if (payloadLength > 0)
         {
-            deliver(slot, dataSeq, payloadLength, bufferId, position, sequence, packet.payloadOffset(), out);
+            deliver(slot, dataSeq, payloadLength, bufferId, position, sequence, packet.shift() + packet.payloadOffset(),
+                out);
         }
         if ((tcpFlags & 0x01) != 0)
         {

@@ -133,7 +133,7 @@ class DefragTest
             {
                 private boolean took;
 
-                public int length(final DataBuffer d, final long p, final int o, final int l)
+                public int length(final DataBuffer d, final long p, final int o, final int l, final int t)
                 {
                     if (took)
                     {
@@ -143,10 +143,10 @@ class DefragTest
                     return l;
                 }
 
-                public void copy(final DataBuffer d, final long p, final int o, final int l, final int from,
+                public void copy(final DataBuffer d, final long p, final int o, final int l, final int t, final int from,
                     final org.agrona.MutableDirectBuffer dst, final int at, final int count)
                 {
-                    ElementFormat.VIEW.copy(d, p, o, l, from, dst, at, count);
+                    ElementFormat.VIEW.copy(d, p, o, l, t, from, dst, at, count);
                 }
             });
             elements.add(Arrays.copyOf(one.byteArray(), n));

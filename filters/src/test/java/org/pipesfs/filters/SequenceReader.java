@@ -12,12 +12,12 @@ import java.util.List;
 /** Test helper: the DBuf sequence numbers a node has emitted, read back through its ring. */
 public final class SequenceReader implements ElementFormat
 {
-    public int length(final DataBuffer data, final long position, final int viewOffset, final int viewLength)
+    public int length(final DataBuffer data, final long position, final int viewOffset, final int viewLength, final int frameTag)
     {
         return 8;
     }
 
-    public void copy(final DataBuffer data, final long position, final int viewOffset, final int viewLength,
+    public void copy(final DataBuffer data, final long position, final int viewOffset, final int viewLength, final int frameTag,
         final int from, final MutableDirectBuffer dst, final int dstOffset, final int length)
     {
         dst.putLong(dstOffset, data.sequence(position));

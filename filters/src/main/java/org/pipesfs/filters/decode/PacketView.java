@@ -75,6 +75,7 @@ public final class PacketView
     private int payload;
     private int payloadEnd;
     private long flow = -1;
+    private int shift;
 
     /** Decodes the frame at {@code buffer[base, base + length)}. */
     public PacketView decode(final DirectBuffer buffer, final int base, final int length, final int linkType, final int vlanMode)
@@ -103,6 +104,7 @@ public final class PacketView
         payload = -1;
         payloadEnd = -1;
         flow = -1;
+        shift = 0;
         decodeLink(vlanMode);
         return this;
     }
@@ -524,6 +526,22 @@ public final class PacketView
     public PacketView flow(final long flowId)
     {
         flow = flowId;
+        return this;
+    }
+
+    /**
+     * Where this decoded frame starts in its record's frame: 0, unless it is a piece of the
+     * record or a frame found inside a tunnel. Offsets in index entries are the record's.
+     */
+    public int shift()
+    {
+        return shift;
+    }
+
+    /** Records {@link #shift()}; call after {@link #decode}. */
+    public PacketView shift(final int bytes)
+    {
+        shift = bytes;
         return this;
     }
 

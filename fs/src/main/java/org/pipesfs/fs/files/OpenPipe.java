@@ -56,7 +56,7 @@ public final class OpenPipe implements OpenFile, PollNotifier.Pollable
 
     public static OpenPipe pcap(final IndexReader reader, final int linkType, final boolean nonBlocking)
     {
-        return new OpenPipe(reader, new PcapRecordFormat(), linkType, nonBlocking);
+        return new OpenPipe(reader, new PcapRecordFormat(linkType), linkType, nonBlocking);
     }
 
     /**

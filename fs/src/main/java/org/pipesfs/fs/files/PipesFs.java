@@ -8,6 +8,7 @@ import jnr.ffi.types.size_t;
 import jnr.ffi.types.uid_t;
 import org.pipesfs.buffers.ElementFormat;
 import org.pipesfs.buffers.IndexReader;
+import org.pipesfs.filters.DecapFilter;
 import org.pipesfs.filters.GraphException;
 import org.pipesfs.filters.InspectFormat;
 import org.pipesfs.filters.Node;
@@ -326,7 +327,8 @@ public final class PipesFs extends FuseStubFS
                     final boolean writeOnly = (flags & O_ACCMODE) == O_WRONLY;
                     final IndexReader indexReader = writeOnly ? null : graph.openReader(node);
                     final OpenPipe reader = writeOnly ? null : pcap
-                        ? OpenPipe.pcap(indexReader, pump.source().linkType(), nonBlocking)
+                        ? OpenPipe.pcap(indexReader, DecapFilter.carriesInnerFrames(node)
+                            ? PacketView.LINKTYPE_ETHERNET : pump.source().linkType(), nonBlocking)
                         : OpenPipe.raw(indexReader, node.isInspect() ? new InspectFormat() : ElementFormat.VIEW, nonBlocking);
                     if (readOnly)
                     {

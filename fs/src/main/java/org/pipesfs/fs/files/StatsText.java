@@ -35,6 +35,11 @@ final class StatsText
             .append("dropped ").append(out.dropped() + exports.lost(node)).append('\n')
             .append("writers ").append(node.writers()).append('\n')
             .append(exports.stats(node));
+        if (node.filter() instanceof org.pipesfs.filters.DecapFilter decap)
+        {
+            text.append("decapsulated ").append(decap.decapsulated()).append('\n')
+                .append("malformed ").append(decap.malformed()).append('\n');
+        }
         if (node.classesRefused() > 0)
         {
             text.append("classes_refused ").append(node.classesRefused()).append('\n');
