@@ -84,7 +84,7 @@ public final class TunnelFrames
                 final Packet ip = ipOf(packet);
                 final byte[] header = new byte[8];
                 header[0] = 0x11;
-                put16(header, 2, 1 + random.nextInt(60000));
+                put16(header, 2, 1000 * (1 + random.nextInt(3)));
                 put16(header, 4, ip.bytes().length + 2);
                 put16(header, 6, version(ip) == 6 ? 0x0057 : 0x0021);
                 yield ethernet(new Packet(concat(header, ip.bytes()), false, layers), 0x8864);

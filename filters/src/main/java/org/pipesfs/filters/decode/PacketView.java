@@ -109,6 +109,29 @@ public final class PacketView
         return this;
     }
 
+    /**
+     * Decodes a network packet that has no link header, whose type something around it gave
+     * (an MPLS payload, a PPP protocol, a GENEVE protocol type): {@code etherType} at offset 0.
+     * Its link type reads as raw IP.
+     */
+    public PacketView decodeNetwork(final DirectBuffer buffer, final int base, final int length, final int etherType)
+    {
+        decode(buffer, base, length, -1, 0);
+        linkType = LINKTYPE_RAW;
+        this.etherType = etherType;
+        l3 = 0;
+        l3End = this.length;
+        if (etherType == ETHERTYPE_IPV4)
+        {
+            decodeIpv4(0);
+        }
+        else if (etherType == ETHERTYPE_IPV6)
+        {
+            decodeIpv6(0);
+        }
+        return this;
+    }
+
     private void decodeLink(final int vlanMode)
     {
         int offset;

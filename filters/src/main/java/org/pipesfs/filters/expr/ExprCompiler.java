@@ -9,13 +9,15 @@ import java.util.Map;
 /**
  * Compiles a pcap-filter (tcpdump) expression into a {@link Matcher} tree, once. The subset:
  * {@code [src|dst] host}, {@code [src|dst] net A.B.C.D mask M | A.B.C | A.B.C.D/N},
- * {@code [tcp|udp] [src|dst] port|portrange}, {@code ip ip6 tcp udp icmp icmp6 arp vlan [ID]},
- * {@code ip proto N}, {@code ip6 proto N}, {@code len}, {@code greater}, {@code less},
+ * {@code [tcp|udp] [src|dst] port|portrange} (numbers or service names),
+ * {@code ether [src|dst] host}, {@code ether proto}, {@code [ether] broadcast|multicast},
+ * {@code ip multicast}, {@code ip ip6 tcp udp icmp icmp6 arp}, the encapsulations
+ * {@code vlan [ID] mpls [LABEL] pppoes [SESSION] geneve [VNI] vxlan [VNI]}, {@code ip proto N}, {@code ip6 proto N}, {@code len}, {@code greater}, {@code less},
  * {@code proto[off:size]} relations with {@code & | + - * /} and the named constants
  * ({@code tcpflags}, {@code tcp-syn}, {@code icmp-echo}...), {@code and or not && || !} and
  * parentheses. As in tcpdump, {@code and} and {@code or} have equal precedence and associate
  * left to right, a bare address or port after them inherits the previous qualifiers, and every
- * primitive after {@code vlan} looks one tag deeper. Anything else is a
+ * primitive after an encapsulation keyword looks one layer in ({@link Layers}). Anything else is a
  * {@link FilterSpecException} naming the offending token.
  */
 public final class ExprCompiler
@@ -35,7 +37,7 @@ public final class ExprCompiler
     private final String source;
     private final List<ExprLexer.Token> tokens;
     private int at;
-    private int depth;
+    private int context;
     // qualifiers of the last primitive, inherited by a bare ID after and/or
     private String lastProto;
     private int lastDirection;
@@ -162,7 +164,7 @@ public final class ExprCompiler
             if ((w.equals("broadcast") || w.equals("multicast")) && type == null && direction == 0)
             {
                 next();
-                return cast(proto, w);
+                return Primitives.cast(context, proto, w);
             }
             if ((w.equals("src") || w.equals("dst")) && direction == 0 && type == null)
             {
@@ -178,21 +180,10 @@ public final class ExprCompiler
                 qualified = true;
                 continue;
             }
-            if (w.equals("vlan") && !qualified)
+            if (ENCAPSULATIONS.contains(w) && !qualified)
             {
                 next();
-                int id = -1;
-                if (peek().kind() == ExprLexer.Kind.WORD && isNumber(peek().text()))
-                {
-                    id = (int)number(next(), 0, 4095);
-                }
-                final Matcher vlan = new Matcher.Vlan(depth, id);
-                if (depth + 1 >= ExprPacket.MAX_DEPTH)
-                {
-                    throw new FilterSpecException("expr: too many 'vlan' keywords");
-                }
-                depth++;
-                return vlan;
+                return encapsulation(w);
             }
             if ((w.equals("greater") || w.equals("less")) && !qualified)
             {
@@ -226,9 +217,49 @@ public final class ExprCompiler
         }
     }
 
+    private static final List<String> ENCAPSULATIONS = List.of("vlan", "mpls", "pppoes", "geneve", "vxlan");
+
+    /**
+     * {@code vlan [ID]}, {@code mpls [LABEL]}, {@code pppoes [SESSION]}, {@code geneve [VNI]},
+     * {@code vxlan [VNI]}: tests for that layer here, and moves every later primitive inside it.
+     */
+    private Matcher encapsulation(final String keyword)
+    {
+        final long max = switch (keyword)
+        {
+            case "vlan" -> 4095;
+            case "mpls" -> 0xfffff;
+            case "pppoes" -> 0xffff;
+            default -> 0xffffff;
+        };
+        long id = -1;
+        if (peek().kind() == ExprLexer.Kind.WORD && isNumber(peek().text()))
+        {
+            id = number(next(), 0, max);
+        }
+        final int here = context;
+        final Matcher matcher = switch (keyword)
+        {
+            case "vlan" -> new Matcher.Vlan(here, (int)id);
+            case "mpls" -> new Encapsulation.Mpls(here, (int)id);
+            case "pppoes" -> new Encapsulation.Pppoes(here, (int)id);
+            case "geneve" -> new Encapsulation.UdpTunnel(here, Layers.PORT_GENEVE, (int)id);
+            default -> new Encapsulation.UdpTunnel(here, Layers.PORT_VXLAN, (int)id);
+        };
+        context = Layers.push(context, switch (keyword)
+        {
+            case "vlan" -> Layers.VLAN;
+            case "mpls" -> Layers.MPLS;
+            case "pppoes" -> Layers.PPPOES;
+            case "geneve" -> Layers.GENEVE;
+            default -> Layers.VXLAN;
+        });
+        return matcher;
+    }
+
     private static final List<String> PROTOCOL_WORDS = List.of("ether", "ip", "ip6", "arp", "tcp", "udp", "icmp", "icmp6", "sctp");
     private static final List<String> KEYWORDS = List.of("ether", "ip", "ip6", "arp", "tcp", "udp", "icmp", "icmp6", "sctp",
-        "src", "dst", "host", "net", "port", "portrange", "vlan", "proto", "greater", "less", "len", "mask", "broadcast", "multicast");
+        "src", "dst", "host", "net", "port", "portrange", "vlan", "mpls", "pppoes", "geneve", "vxlan", "proto", "greater", "less", "len", "mask", "broadcast", "multicast");
 
     private void remember(final String proto, final int direction, final String type)
     {
@@ -246,13 +277,13 @@ public final class ExprCompiler
     {
         return switch (proto)
         {
-            case "ip" -> new Matcher.EtherType(depth, 0x0800);
-            case "ip6" -> new Matcher.EtherType(depth, 0x86dd);
-            case "arp" -> new Matcher.EtherType(depth, 0x0806);
-            case "tcp", "udp", "sctp" -> new Matcher.Or(new Matcher.IpProto(depth, 4, PROTOCOL_NUMBERS.get(proto)),
-                new Matcher.IpProto(depth, 6, PROTOCOL_NUMBERS.get(proto)));
-            case "icmp" -> new Matcher.IpProto(depth, 4, 1);
-            case "icmp6" -> new Matcher.IpProto(depth, 6, 58);
+            case "ip" -> new Matcher.EtherType(context, 0x0800);
+            case "ip6" -> new Matcher.EtherType(context, 0x86dd);
+            case "arp" -> new Matcher.EtherType(context, 0x0806);
+            case "tcp", "udp", "sctp" -> new Matcher.Or(new Matcher.IpProto(context, 4, PROTOCOL_NUMBERS.get(proto)),
+                new Matcher.IpProto(context, 6, PROTOCOL_NUMBERS.get(proto)));
+            case "icmp" -> new Matcher.IpProto(context, 4, 1);
+            case "icmp6" -> new Matcher.IpProto(context, 6, 58);
             default -> throw new FilterSpecException("expr: '" + proto + "' alone is not supported");
         };
     }
@@ -277,49 +308,7 @@ public final class ExprCompiler
         {
             type = (int)number(t, 0, 0xffff);
         }
-        return new Matcher.EtherType(depth, type);
-    }
-
-    /**
-     * {@code [ether] broadcast|multicast} on the destination MAC address; {@code ip multicast}
-     * on the IPv4 destination's first byte, 224 or more, as libpcap compiles it. {@code ip broadcast} needs the network's netmask,
-     * which a capture does not carry: tcpdump refuses it when reading one, and so does this.
-     */
-    private Matcher cast(final String proto, final String which)
-    {
-        if (proto == null || proto.equals("ether"))
-        {
-            return which.equals("broadcast") ? etherAddress(2, new byte[] {-1, -1, -1, -1, -1, -1})
-                : new Matcher.Relation(new Value.Binary(etherLoad(0, 1), '&', new Value.Constant(1)), Matcher.Relation.NE,
-                    new Value.Constant(0));
-        }
-        if (proto.equals("ip") && which.equals("multicast"))
-        {
-            // libpcap's test: the first byte of the destination at least 224, so 255.255.255.255 counts too
-            return new Matcher.Relation(new Value.Load(depth, 3, 0, 16, 1), Matcher.Relation.GE, new Value.Constant(224));
-        }
-        throw new FilterSpecException("expr: '" + which + "' after '" + proto + "' is not supported"
-            + (proto.equals("ip") ? " (it needs the network's netmask, which a capture does not carry)" : ""));
-    }
-
-    /** The MAC addresses sit before any tag, so they are read from the outermost header. */
-    private static Value etherLoad(final int offset, final int size)
-    {
-        return new Value.Load(0, 0, 0, offset, size);
-    }
-
-    /** {@code ether [src|dst] host MAC}: direction 1 source, 2 destination, 0 either. */
-    private static Matcher etherAddress(final int direction, final byte[] mac)
-    {
-        final long high = (mac[0] & 0xffL) << 24 | (mac[1] & 0xff) << 16 | (mac[2] & 0xff) << 8 | (mac[3] & 0xff);
-        final long low = (mac[4] & 0xff) << 8 | (mac[5] & 0xff);
-        final Matcher destination = new Matcher.And(
-            new Matcher.Relation(etherLoad(0, 4), Matcher.Relation.EQ, new Value.Constant(high)),
-            new Matcher.Relation(etherLoad(4, 2), Matcher.Relation.EQ, new Value.Constant(low)));
-        final Matcher source = new Matcher.And(
-            new Matcher.Relation(etherLoad(6, 4), Matcher.Relation.EQ, new Value.Constant(high)),
-            new Matcher.Relation(etherLoad(10, 2), Matcher.Relation.EQ, new Value.Constant(low)));
-        return direction == 1 ? source : direction == 2 ? destination : new Matcher.Or(source, destination);
+        return new Matcher.EtherType(context, type);
     }
 
     private Matcher ipProto(final String proto)
@@ -334,11 +323,11 @@ public final class ExprCompiler
         final long n = name != null && PROTOCOL_NUMBERS.containsKey(name) ? PROTOCOL_NUMBERS.get(name) : number(t, 0, 255);
         if (proto == null)
         {
-            return new Matcher.Or(new Matcher.IpProto(depth, 4, (int)n), new Matcher.IpProto(depth, 6, (int)n));
+            return new Matcher.Or(new Matcher.IpProto(context, 4, (int)n), new Matcher.IpProto(context, 6, (int)n));
         }
         if (proto.equals("ip") || proto.equals("ip6"))
         {
-            return new Matcher.IpProto(depth, proto.equals("ip") ? 4 : 6, (int)n);
+            return new Matcher.IpProto(context, proto.equals("ip") ? 4 : 6, (int)n);
         }
         throw new FilterSpecException("expr: 'proto' after '" + proto + "' is not supported");
     }
@@ -365,7 +354,7 @@ public final class ExprCompiler
                 final int high;
                 if (type.equals("port") && !isNumber(id))
                 {
-                    return namedPort(direction, protocol, id);
+                    return Primitives.namedPort(context, direction, protocol, id);
                 }
                 if (type.equals("port"))
                 {
@@ -382,103 +371,19 @@ public final class ExprCompiler
                     low = (int)number(id.substring(0, dash), 0, 65535);
                     high = (int)number(id.substring(dash + 1), 0, 65535);
                 }
-                return new Matcher.Port(depth, direction, protocol, Math.min(low, high), Math.max(low, high));
+                return new Matcher.Port(context, direction, protocol, Math.min(low, high), Math.max(low, high));
             }
             case "host", "net" -> {
-                if ("ether".equals(proto) && type.equals("host"))
-                {
-                    return etherAddress(direction, Addresses.parseMac(id, source));
-                }
-                if (proto != null && !proto.equals("ip") && !proto.equals("ip6") && !proto.equals("arp"))
-                {
-                    throw new FilterSpecException("expr: '" + proto + " " + type + "' is not supported");
-                }
-                byte[] mask = null;
-                String address = id;
+                String mask = null;
                 if (type.equals("net") && peek().kind() == ExprLexer.Kind.WORD && peek().text().equals("mask"))
                 {
                     next();
-                    mask = Addresses.parseV4(next().text(), source);
+                    mask = next().text();
                 }
-                else if (type.equals("net") && id.contains("/"))
-                {
-                    address = id.substring(0, id.indexOf('/'));
-                    final int bits = (int)number(id.substring(id.indexOf('/') + 1), 0, address.contains(":") ? 128 : 32);
-                    mask = Addresses.prefixMask(address.contains(":") ? 16 : 4, bits);
-                }
-                final byte[] bytes;
-                if (type.equals("net") && mask == null && !address.contains(":"))
-                {
-                    final String[] parts = address.split("\\.", -1);
-                    bytes = Addresses.parseV4Partial(address, source);
-                    mask = Addresses.prefixMask(4, 8 * parts.length);
-                }
-                else
-                {
-                    bytes = address.contains(":") ? Addresses.parseV6(address, source) : Addresses.parseV4(address, source);
-                }
-                if (mask == null)
-                {
-                    mask = Addresses.prefixMask(bytes.length, bytes.length * 8);
-                }
-                if (mask.length != bytes.length)
-                {
-                    throw new FilterSpecException("expr: mask does not fit address '" + id + "'");
-                }
-                for (int i = 0; i < bytes.length; i++)
-                {
-                    if ((bytes[i] & ~mask[i]) != 0)
-                    {
-                        throw new FilterSpecException("expr: non-network bits set in '" + id + "'");
-                    }
-                }
-                if (bytes.length == 16 && proto != null && !proto.equals("ip6"))
-                {
-                    throw new FilterSpecException("expr: '" + proto + "' with IPv6 address '" + id + "'");
-                }
-                if (bytes.length == 4 && "ip6".equals(proto))
-                {
-                    throw new FilterSpecException("expr: 'ip6' with IPv4 address '" + id + "'");
-                }
-                return new Matcher.Address(depth, direction, bytes, mask, !"arp".equals(proto), proto == null || proto.equals("arp"));
+                return Primitives.address(context, proto, direction, type, id, mask, source);
             }
             default -> throw new FilterSpecException("expr: unsupported '" + type + "'");
         }
-    }
-
-    /**
-     * {@code port NAME}, as tcpdump resolves it from {@code /etc/services}: the name's TCP port
-     * for TCP and its UDP port for UDP (often, but not always, the same number).
-     */
-    private Matcher namedPort(final int direction, final int protocol, final String name)
-    {
-        if (protocol >= 0)
-        {
-            final int port = Services.port(name, protocol == 17 ? "udp" : "tcp");
-            if (port < 0)
-            {
-                throw unknownService(name);
-            }
-            return new Matcher.Port(depth, direction, protocol, port, port);
-        }
-        final int tcp = Services.port(name, "tcp");
-        final int udp = Services.port(name, "udp");
-        if (tcp < 0 && udp < 0)
-        {
-            throw unknownService(name);
-        }
-        if (tcp == udp)
-        {
-            return new Matcher.Port(depth, direction, -1, tcp, tcp);
-        }
-        final Matcher overTcp = tcp < 0 ? null : new Matcher.Port(depth, direction, 6, tcp, tcp);
-        final Matcher overUdp = udp < 0 ? null : new Matcher.Port(depth, direction, 17, udp, udp);
-        return overTcp == null ? overUdp : overUdp == null ? overTcp : new Matcher.Or(overTcp, overUdp);
-    }
-
-    private static FilterSpecException unknownService(final String name)
-    {
-        return new FilterSpecException("expr: '" + name + "' is not a port number or a service name in /etc/services");
     }
 
     // ---- relations -----------------------------------------------------------------------------
@@ -573,9 +478,9 @@ public final class ExprCompiler
             expect(ExprLexer.Kind.RBRACK);
             return switch (t.text())
             {
-                case "ether" -> new Value.Load(depth, 0, 0, (int)offset, size);
-                case "ip" -> new Value.Load(depth, 3, 0, (int)offset, size);
-                case "tcp", "udp", "icmp" -> new Value.Load(depth, 4, PROTOCOL_NUMBERS.get(t.text()), (int)offset, size);
+                case "ether" -> new Value.Load(context, 0, 0, (int)offset, size);
+                case "ip" -> new Value.Load(context, 3, 0, (int)offset, size);
+                case "tcp", "udp", "icmp" -> new Value.Load(context, 4, PROTOCOL_NUMBERS.get(t.text()), (int)offset, size);
                 default -> throw new FilterSpecException("expr: '" + t.text() + "[...]' is not supported");
             };
         }
@@ -617,6 +522,12 @@ public final class ExprCompiler
     }
 
     private long number(final String text, final long min, final long max)
+    {
+        return number(text, min, max, source);
+    }
+
+    /** {@code text} as a decimal or 0x number within {@code [min, max]}, or a clear error naming {@code source}. */
+    static long number(final String text, final long min, final long max, final String source)
     {
         if (!isNumber(text))
         {

@@ -4,17 +4,20 @@ import org.agrona.DirectBuffer;
 import org.pipesfs.filters.decode.PacketView;
 
 /**
- * The packet an {@code expr=} matcher runs on: one decoded view per VLAN depth, decoded only
- * when a primitive at that depth first asks (pcap-filter shifts every primitive after a
- * {@code vlan} keyword by one tag). An out-of-bounds load aborts the whole match, as a BPF
- * program rejects the packet. Single-threaded, reused for every packet.
+ * The packet an {@code expr=} matcher runs on: one decoded view per layer context
+ * ({@link Layers}), decoded only when a primitive in that context first asks. An
+ * out-of-bounds load aborts the whole match, as a BPF program rejects the packet.
+ * Single-threaded, reused for every packet.
  */
 public final class ExprPacket
 {
-    static final int MAX_DEPTH = 4;
+    /** Views cached per packet, by context; a context that maps to a busy slot is decoded again. */
+    private static final int SLOTS = 8;
 
-    private final PacketView[] views = new PacketView[MAX_DEPTH];
-    private final long[] decodedFor = new long[MAX_DEPTH];
+    private final PacketView[] views = new PacketView[SLOTS];
+    private final int[] contextOf = new int[SLOTS];
+    private final long[] decodedFor = new long[SLOTS];
+    private final PacketView scratch = new PacketView();
     private DirectBuffer buffer;
     private int base;
     private int length;
@@ -25,7 +28,7 @@ public final class ExprPacket
 
     public ExprPacket()
     {
-        for (int i = 0; i < MAX_DEPTH; i++)
+        for (int i = 0; i < SLOTS; i++)
         {
             views[i] = new PacketView();
             decodedFor[i] = -1;
@@ -46,14 +49,17 @@ public final class ExprPacket
         return this;
     }
 
-    PacketView view(final int depth)
+    /** The packet's layer for {@code context}. */
+    PacketView view(final int context)
     {
-        if (decodedFor[depth] != packet)
+        final int slot = (context ^ context >>> 9 ^ context >>> 18) & (SLOTS - 1);
+        if (decodedFor[slot] != packet || contextOf[slot] != context)
         {
-            views[depth].decode(buffer, base, length, linkType, depth);
-            decodedFor[depth] = packet;
+            Layers.decode(context, buffer, base, length, linkType, views[slot], scratch);
+            decodedFor[slot] = packet;
+            contextOf[slot] = context;
         }
-        return views[depth];
+        return views[slot];
     }
 
     int originalLength()

@@ -42,12 +42,12 @@ public interface Matcher
         }
     }
 
-    /** {@code ip}, {@code ip6}, {@code arp}: the EtherType after {@code depth} tags. */
-    record EtherType(int depth, int type) implements Matcher
+    /** {@code ip}, {@code ip6}, {@code arp}: the EtherType of the context's layer ({@link Layers}). */
+    record EtherType(int context, int type) implements Matcher
     {
         public boolean test(final ExprPacket p)
         {
-            return p.view(depth).etherType() == type;
+            return p.view(context).etherType() == type;
         }
     }
 
@@ -55,11 +55,11 @@ public interface Matcher
      * {@code ip proto N} reads the header's protocol byte; {@code ip6 proto N} the fixed next
      * header, or the next header of a fragment header right after it (as libpcap does).
      */
-    record IpProto(int depth, int version, int protocol) implements Matcher
+    record IpProto(int context, int version, int protocol) implements Matcher
     {
         public boolean test(final ExprPacket p)
         {
-            final PacketView v = p.view(depth);
+            final PacketView v = p.view(context);
             final int l3 = v.networkOffset();
             if (version == 4)
             {
@@ -74,20 +74,21 @@ public interface Matcher
         }
     }
 
-    /** {@code vlan [id]}: a VLAN tag at this depth. */
-    record Vlan(int depth, int id) implements Matcher
+    /** {@code vlan [id]}: a VLAN tag after the context's frame's tags. */
+    record Vlan(int context, int id) implements Matcher
     {
         public boolean test(final ExprPacket p)
         {
-            final PacketView v = p.view(depth);
-            if (v.linkType() != PacketView.LINKTYPE_ETHERNET || !v.fits(12 + 4 * depth, 4))
+            final PacketView v = p.view(context);
+            final int tags = Layers.tags(context);
+            if (v.linkType() != PacketView.LINKTYPE_ETHERNET || !v.fits(12 + 4 * tags, 4))
             {
                 return false;
             }
-            final int type = v.u16(12 + 4 * depth);
+            final int type = v.u16(12 + 4 * tags);
             final boolean tagged = type == PacketView.ETHERTYPE_VLAN || type == PacketView.ETHERTYPE_QINQ
                 || type == PacketView.ETHERTYPE_QINQ_OLD;
-            return tagged && (id < 0 || (v.u16(14 + 4 * depth) & 0x0fff) == id);
+            return tagged && (id < 0 || (v.u16(14 + 4 * tags) & 0x0fff) == id);
         }
     }
 
@@ -95,11 +96,11 @@ public interface Matcher
      * {@code [src|dst] host|net ADDR [mask M]}: IPv4 addresses of IP and ARP packets, or IPv6
      * addresses, compared under a mask. {@code direction}: 0 either, 1 src, 2 dst.
      */
-    record Address(int depth, int direction, byte[] address, byte[] mask, boolean ip, boolean arp) implements Matcher
+    record Address(int context, int direction, byte[] address, byte[] mask, boolean ip, boolean arp) implements Matcher
     {
         public boolean test(final ExprPacket p)
         {
-            final PacketView v = p.view(depth);
+            final PacketView v = p.view(context);
             final int l3 = v.networkOffset();
             final int type = v.etherType();
             if (address.length == 16)
@@ -145,11 +146,11 @@ public interface Matcher
      * packets whose fixed next header is TCP, UDP or SCTP (libpcap reads no extension headers
      * here). {@code protocol} -1 means any of the three.
      */
-    record Port(int depth, int direction, int protocol, int low, int high) implements Matcher
+    record Port(int context, int direction, int protocol, int low, int high) implements Matcher
     {
         public boolean test(final ExprPacket p)
         {
-            final PacketView v = p.view(depth);
+            final PacketView v = p.view(context);
             final int l3 = v.networkOffset();
             final int l4;
             final int next;

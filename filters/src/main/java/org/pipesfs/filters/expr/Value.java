@@ -63,11 +63,11 @@ interface Value
      * {@code udp}, {@code icmp}; first fragments only). A load beyond the captured bytes
      * rejects the packet, as in BPF.
      */
-    record Load(int depth, int layer, int protocol, int offset, int size) implements Value
+    record Load(int context, int layer, int protocol, int offset, int size) implements Value
     {
         public long eval(final ExprPacket p)
         {
-            final PacketView v = p.view(depth);
+            final PacketView v = p.view(context);
             int at;
             if (layer == 0)
             {

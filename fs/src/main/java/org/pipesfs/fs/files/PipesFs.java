@@ -6,15 +6,9 @@ import jnr.ffi.types.mode_t;
 import jnr.ffi.types.off_t;
 import jnr.ffi.types.size_t;
 import jnr.ffi.types.uid_t;
-import org.pipesfs.buffers.ElementFormat;
-import org.pipesfs.buffers.IndexReader;
-import org.pipesfs.filters.DecapFilter;
 import org.pipesfs.filters.GraphException;
-import org.pipesfs.filters.InspectFormat;
 import org.pipesfs.filters.Node;
 import org.pipesfs.filters.NodeGraph;
-import org.pipesfs.filters.WriteInlet;
-import org.pipesfs.filters.decode.PacketView;
 import org.pipesfs.fs.export.Exports;
 import org.pipesfs.fs.fuse.FuseFileInfoAccess;
 import org.pipesfs.fs.fuse.FuseLoop;
@@ -42,8 +36,6 @@ public final class PipesFs extends FuseStubFS
 {
     private static final int O_ACCMODE = 3;
     private static final int O_RDONLY = 0;
-    private static final int O_WRONLY = 1;
-    private static final int O_NONBLOCK = 04000;
 
     private final NodeGraph graph;
     private final SourcePump pump;
@@ -59,6 +51,7 @@ public final class PipesFs extends FuseStubFS
     private final ReaderTable readers = new ReaderTable();
     private final NodeRates rates;
     private final Exports exports;
+    private final PipeOpener pipes;
 
     /** Held for as long as the mount: libfuse calls it through a native pointer. */
     private final OperationTable.RawRead rawRead = this::rawRead;
@@ -81,6 +74,7 @@ public final class PipesFs extends FuseStubFS
         this.memoryReturn = new MemoryReturn(graph.budget());
         this.paths = new GraphPaths(graph);
         this.links = new LinkTargets(graph, mountPoint, ownership);
+        this.pipes = new PipeOpener(graph, pump, mount, readers);
         OperationTable.installRead(fuseOperations, rawRead);
         OperationTable.askForNoPaths(fuseOperations);
     }
@@ -317,50 +311,12 @@ public final class PipesFs extends FuseStubFS
             }
             final int flags = FuseFileInfoAccess.flags(fi);
             final boolean readOnly = (flags & O_ACCMODE) == O_RDONLY;
-            final boolean nonBlocking = (flags & O_NONBLOCK) != 0;
             final Node node = entry.node();
             final OpenFile file;
             switch (entry.kind())
             {
-                case ALL, ALL_PCAP -> {
-                    final boolean pcap = entry.kind() == Entry.Kind.ALL_PCAP;
-                    final boolean writeOnly = (flags & O_ACCMODE) == O_WRONLY;
-                    final IndexReader indexReader = writeOnly ? null : graph.openReader(node);
-                    final OpenPipe reader = writeOnly ? null : pcap
-                        ? OpenPipe.pcap(indexReader, DecapFilter.carriesInnerFrames(node)
-                            ? PacketView.LINKTYPE_ETHERNET : pump.source().linkType(), nonBlocking)
-                        : OpenPipe.raw(indexReader, node.isInspect() ? new InspectFormat() : ElementFormat.VIEW, nonBlocking);
-                    if (readOnly)
-                    {
-                        file = reader;
-                    }
-                    else
-                    {
-                        if (Exports.isTransmit(node.name()) && !caller().mayTransmit())
-                        {
-                            if (reader != null)
-                            {
-                                reader.close();
-                            }
-                            return Refusals.refuse(-Errno.EPERM, "open", path, "writing to a transmit node needs CAP_NET_RAW");
-                        }
-                        final int slot = graph.inlet().open(node);
-                        if (slot < 0)
-                        {
-                            if (reader != null)
-                            {
-                                reader.close();
-                            }
-                            return Refusals.refuse(-Errno.EMFILE, "open", path, "too many writers (" + WriteInlet.MAX_WRITERS + ")");
-                        }
-                        file = new WritePipe(graph.inlet(), slot, pcap, Exports.isTransmit(node.name())
-                            ? PacketView.LINKTYPE_ETHERNET : PacketView.LINKTYPE_USER0, reader, mount);
-                    }
-                    if (indexReader != null)
-                    {
-                        readers.add(file, getContext().pid.longValue(), node, pcap ? Entry.ALL_PCAP : Entry.ALL, indexReader);
-                    }
-                }
+                case ALL, ALL_PCAP -> file = pipes.open(node, entry.kind() == Entry.Kind.ALL_PCAP, flags, caller(),
+                    getContext().pid.longValue());
                 case CTL -> file = readOnly ? new SnapshotFile(snapshot(entry)) : new ControlFile(pump);
                 case STATS, GRAPH, READERS, LOG, METRICS -> {
                     if (!readOnly)
