@@ -1,13 +1,11 @@
 package org.pipesfs.filters;
 
-import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.pipesfs.buffers.BufferPolicy;
 import org.pipesfs.buffers.DataBuffer;
 import org.pipesfs.buffers.IndexReader;
 import org.pipesfs.nic.pcap.CaptureReader;
-import org.pipesfs.nic.pcap.PcapFileWriter;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -42,20 +40,7 @@ class DecapAgreesWithTsharkTest
     void syntheticTunnelsNestedUpToThreeDeepMatchTshark() throws Exception
     {
         final Path capture = dir.resolve("tunnels.pcap");
-        final TunnelFrames frames = new TunnelFrames(31);
-        final Map<String, Integer> kinds = new TreeMap<>();
-        try (PcapFileWriter writer = new PcapFileWriter(capture, 1))
-        {
-            for (int i = 0; i < 6000; i++)
-            {
-                final TunnelFrames.Packet p = frames.next(3);
-                writer.write(new UnsafeBuffer(p.bytes()), 0, p.bytes().length, 1_000_000_000L * i);
-                for (final String layer : p.layers().split("[>:]"))
-                {
-                    kinds.merge(layer, 1, Integer::sum);
-                }
-            }
-        }
+        final Map<String, Integer> kinds = TunnelFrames.writeCapture(capture, 31, 6000, 3);
         for (final String tunnel : TunnelFrames.TUNNELS)
         {
             assertThat(kinds).as("every tunnel kind is in the capture").containsKey(tunnel);

@@ -28,6 +28,31 @@ public final class TunnelFrames
         random = new Random(seed);
     }
 
+    /**
+     * Writes {@code count} frames of {@link #next} to an Ethernet pcap file, one a second.
+     *
+     * @return how many frames each layer name (tunnel kinds, {@code ip}, {@code ip6}...) appears in
+     */
+    public static java.util.Map<String, Integer> writeCapture(
+        final java.nio.file.Path file, final long seed, final int count, final int maxDepth) throws java.io.IOException
+    {
+        final TunnelFrames frames = new TunnelFrames(seed);
+        final java.util.Map<String, Integer> kinds = new java.util.TreeMap<>();
+        try (org.pipesfs.nic.pcap.PcapFileWriter writer = new org.pipesfs.nic.pcap.PcapFileWriter(file, 1))
+        {
+            for (int i = 0; i < count; i++)
+            {
+                final Packet p = frames.next(maxDepth);
+                writer.write(new org.agrona.concurrent.UnsafeBuffer(p.bytes()), 0, p.bytes().length, 1_000_000_000L * i);
+                for (final String layer : new java.util.TreeSet<>(java.util.List.of(p.layers().split("[>:]"))))
+                {
+                    kinds.merge(layer, 1, Integer::sum);
+                }
+            }
+        }
+        return kinds;
+    }
+
     /** A random inner packet in one to {@code maxDepth} random tunnels, as an Ethernet frame. */
     public Packet next(final int maxDepth)
     {

@@ -1,10 +1,8 @@
 package org.pipesfs.fs;
 
-import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.pipesfs.filters.TunnelFrames;
-import org.pipesfs.nic.pcap.PcapFileWriter;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -21,15 +19,7 @@ class DecapMountTest
     void getsInsideTunnelsReachDecapsHttpClassAsPcapThatTsharkReads() throws Exception
     {
         final Path capture = dir.resolve("tunnels.pcap");
-        final TunnelFrames frames = new TunnelFrames(47);
-        try (PcapFileWriter writer = new PcapFileWriter(capture, 1))
-        {
-            for (int i = 0; i < 3000; i++)
-            {
-                final TunnelFrames.Packet p = frames.next(3);
-                writer.write(new UnsafeBuffer(p.bytes()), 0, p.bytes().length, 1_000_000_000L * i);
-            }
-        }
+        TunnelFrames.writeCapture(capture, 47, 3000, 3);
         // tshark: every GET, and those whose innermost packet is IPv6
         final String expected = Shell.run(60, "tshark -n -r " + capture + " -o tcp.desegment_tcp_streams:FALSE"
             + " -Y 'http.request.method == \"GET\"' -T fields -e frame.number 2>/dev/null"

@@ -84,15 +84,7 @@ class ExprAgreesWithTcpdumpTest
         }
         originals.add(synthetic);
         final Path tunnels = dir.resolve("tunnels.pcap");
-        final org.pipesfs.filters.TunnelFrames frames = new org.pipesfs.filters.TunnelFrames(2026);
-        try (PcapFileWriter writer = new PcapFileWriter(tunnels, 1))
-        {
-            for (int i = 0; i < 5000; i++)
-            {
-                final org.pipesfs.filters.TunnelFrames.Packet p = frames.next(3);
-                writer.write(new UnsafeBuffer(p.bytes()), 0, p.bytes().length, 0);
-            }
-        }
+        org.pipesfs.filters.TunnelFrames.writeCapture(tunnels, 2026, 5000, 3);
         originals.add(tunnels);
         for (final Path original : originals)
         {

@@ -118,17 +118,7 @@ public final class PacketView
     {
         decode(buffer, base, length, -1, 0);
         linkType = LINKTYPE_RAW;
-        this.etherType = etherType;
-        l3 = 0;
-        l3End = this.length;
-        if (etherType == ETHERTYPE_IPV4)
-        {
-            decodeIpv4(0);
-        }
-        else if (etherType == ETHERTYPE_IPV6)
-        {
-            decodeIpv6(0);
-        }
+        network(etherType, 0);
         return this;
     }
 
@@ -145,35 +135,26 @@ public final class PacketView
                 }
                 type = u16(12);
                 offset = 14;
-                if (vlanMode == TRANSPARENT)
+                // transparent: through up to two tags; counted: exactly that many, whatever they hold
+                final boolean transparent = vlanMode == TRANSPARENT;
+                final int tags = transparent ? 2 : vlanMode;
+                while (vlanTags < tags && (!transparent || isVlan(type)))
                 {
-                    while (isVlan(type) && vlanTags < 2 && fits(offset, 4))
+                    if (!fits(offset, 4))
                     {
-                        if (vlanTags == 0)
+                        if (transparent)
                         {
-                            firstVlanId = u16(offset) & 0x0fff;
+                            break;
                         }
-                        type = u16(offset + 2);
-                        offset += 4;
-                        vlanTags++;
+                        return;
                     }
-                }
-                else
-                {
-                    for (int tag = 0; tag < vlanMode; tag++)
+                    if (vlanTags == 0)
                     {
-                        if (!fits(offset, 4))
-                        {
-                            return;
-                        }
-                        if (tag == 0)
-                        {
-                            firstVlanId = u16(offset) & 0x0fff;
-                        }
-                        type = u16(offset + 2);
-                        offset += 4;
-                        vlanTags++;
+                        firstVlanId = u16(offset) & 0x0fff;
                     }
+                    type = u16(offset + 2);
+                    offset += 4;
+                    vlanTags++;
                 }
             }
             case LINKTYPE_RAW, LINKTYPE_RAW_12, LINKTYPE_RAW_14 -> {
@@ -223,6 +204,12 @@ public final class PacketView
                 return;
             }
         }
+        network(type, offset);
+    }
+
+    /** The network layer: EtherType {@code type} at {@code offset}. */
+    private void network(final int type, final int offset)
+    {
         etherType = type;
         l3 = offset;
         l3End = length;

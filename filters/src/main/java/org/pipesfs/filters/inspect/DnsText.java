@@ -10,7 +10,6 @@ package org.pipesfs.filters.inspect;
  */
 final class DnsText
 {
-    private static final int MAX_NAME = 255;
     private static final int T_OPT = 41;
     private static final String[] OPCODES = {"", " inv_q", " stat", " op3", " notify", " update", " op6", " op7",
         " op8", " updateA", " updateD", " updateDA", " updateM", " updateMA", " zoneInit", " zoneRef"};
@@ -34,12 +33,14 @@ final class DnsText
 
     private final Snap s;
     private final TextLine out;
+    private final DnsNames names;
     private boolean mdns;
 
     DnsText(final Snap snap, final TextLine line)
     {
         this.s = snap;
         this.out = line;
+        this.names = new DnsNames(snap, line);
     }
 
     /** The message at {@code at}, {@code length} bytes as the UDP or TCP layer says; over TCP it has a length prefix. */
@@ -117,7 +118,7 @@ final class DnsText
                 {
                     out.ch(',');
                 }
-                cp = skipName(cp);
+                cp = names.skipName(cp);
                 if (cp < 0)
                 {
                     return false;
@@ -219,7 +220,7 @@ final class DnsText
         int cp = bp + 12;
         for (int i = 0; i < qd; i++)
         {
-            cp = skipName(cp);
+            cp = names.skipName(cp);
             if (cp < 0 || (cp += 4) >= s.end)
             {
                 return rcode;
@@ -227,7 +228,7 @@ final class DnsText
         }
         for (int i = 0; i < records; i++)
         {
-            cp = skipName(cp);
+            cp = names.skipName(cp);
             if (cp < 0 || (cp += 8) + 2 > s.end)
             {
                 return rcode;
@@ -240,7 +241,7 @@ final class DnsText
         }
         for (int i = 0; i < ar; i++)
         {
-            cp = skipName(cp);
+            cp = names.skipName(cp);
             if (cp < 0 || cp + 2 > s.end)
             {
                 return rcode;
@@ -271,7 +272,7 @@ final class DnsText
 
     private int question(final int at, final int bp)
     {
-        int cp = skipName(at);
+        int cp = names.skipName(at);
         if (cp < 0 || !s.has(cp, 4))
         {
             return -1;
@@ -289,14 +290,14 @@ final class DnsText
             out.text((qclass & 0x8000) != 0 ? " (QU)" : " (QM)");
         }
         out.text("? ");
-        cp = name(at, bp);
+        cp = names.name(at, bp);
         return cp < 0 ? -1 : cp + 4;
     }
 
     /** An answer: its type and data (the owner name is printed only with -v). Returns the snap end to stop. */
     private int record(final int at, final int bp)
     {
-        int cp = skipName(at);
+        int cp = names.skipName(at);
         if (cp < 0 || !s.has(cp, 10))
         {
             return s.end;
@@ -333,14 +334,14 @@ final class DnsText
             }
             case 2, 5, 12, 39 -> {
                 out.ch(' ');
-                if (name(cp, bp) < 0)
+                if (names.name(cp, bp) < 0)
                 {
                     return -1;
                 }
             }
             case 15 -> {
                 out.ch(' ');
-                if (!s.has(cp, 2) || name(cp + 2, bp) < 0)
+                if (!s.has(cp, 2) || names.name(cp + 2, bp) < 0)
                 {
                     return -1;
                 }
@@ -350,7 +351,7 @@ final class DnsText
                 while (cp < rp)
                 {
                     out.text(" \"");
-                    cp = characterString(cp);
+                    cp = names.characterString(cp);
                     if (cp < 0)
                     {
                         return -1;
@@ -360,7 +361,7 @@ final class DnsText
             }
             case 33 -> {
                 out.ch(' ');
-                if (!s.has(cp, 6) || name(cp + 6, bp) < 0)
+                if (!s.has(cp, 6) || names.name(cp + 6, bp) < 0)
                 {
                     return -1;
                 }
@@ -389,7 +390,7 @@ final class DnsText
                 {
                     out.ch(' ').number(s.u16(cp)).ch(' ').number(s.u16(cp + 2)).ch(' ');
                 }
-                if (printable(type == 256 ? cp + 4 : cp, type == 256 ? length - 4 : length))
+                if (names.printable(type == 256 ? cp + 4 : cp, type == 256 ? length - 4 : length))
                 {
                     return -1;
                 }
@@ -424,187 +425,5 @@ final class DnsText
             case 255 -> out.text("ANY");
             default -> out.text("(Class ").number(klass).ch(')');
         }
-    }
-
-    private int characterString(final int at)
-    {
-        if (!s.has(at, 1))
-        {
-            return -1;
-        }
-        final int n = s.u8(at);
-        return printable(at + 1, n) ? -1 : at + 1 + n;
-    }
-
-    /** @return true if the bytes ran past the snap end. */
-    private boolean printable(final int at, final int count)
-    {
-        int n = count;
-        int cp = at;
-        while (n > 0 && cp < s.end)
-        {
-            n--;
-            out.safe(s.u8(cp++));
-        }
-        return n != 0;
-    }
-
-    /** Past a name, or -1. */
-    private int skipName(final int at)
-    {
-        int cp = at;
-        if (!s.has(cp, 1))
-        {
-            return -1;
-        }
-        int i = s.u8(cp++);
-        while (i != 0)
-        {
-            switch (i & 0xc0)
-            {
-                case 0xc0 -> {
-                    return cp + 1;
-                }
-                case 0x40 -> {
-                    if ((i & 0x3f) != 1 || !s.has(cp, 1))
-                    {
-                        return -1;
-                    }
-                    final int bits = s.u8(cp) == 0 ? 256 : s.u8(cp);
-                    cp += 1 + (bits + 7) / 8;
-                }
-                case 0x80 -> {
-                    return -1;
-                }
-                default -> cp += i;
-            }
-            if (!s.has(cp, 1))
-            {
-                return -1;
-            }
-            i = s.u8(cp++);
-        }
-        return cp;
-    }
-
-    private int labelLength(final int at)
-    {
-        if (!s.has(at, 1))
-        {
-            return -1;
-        }
-        final int i = s.u8(at);
-        switch (i & 0xc0)
-        {
-            case 0x40 -> {
-                out.text("<ELT ").number(i & 0x3f).ch('>');
-                return -1;
-            }
-            case 0x80 -> {
-                out.text("<BAD LABEL TYPE>");
-                return -1;
-            }
-            default -> {
-                return i;
-            }
-        }
-    }
-
-    /** Prints the name at {@code at} (the message starts at {@code bp}); returns where it ends, or -1. */
-    private int name(final int at, final int bp)
-    {
-        int cp = at;
-        int l = labelLength(cp);
-        if (l < 0 || !s.has(cp, 1))
-        {
-            return -1;
-        }
-        int maxOffset = cp - bp;
-        int i = s.u8(cp++);
-        int rp = -1;
-        boolean compressed = false;
-        if ((i & 0xc0) != 0xc0)
-        {
-            rp = cp + l;
-        }
-        if (i == 0)
-        {
-            out.ch('.');
-            return rp;
-        }
-        int chars = 0;
-        while (i != 0 && cp < s.end)
-        {
-            if ((i & 0xc0) == 0xc0)
-            {
-                if (!compressed)
-                {
-                    rp = cp + 1;
-                    compressed = true;
-                }
-                if (!s.has(cp, 1))
-                {
-                    return -1;
-                }
-                final int offset = ((i << 8) | s.u8(cp)) & 0x3fff;
-                if (offset >= maxOffset)
-                {
-                    out.text("<BAD PTR>");
-                    return -1;
-                }
-                maxOffset = offset;
-                cp = bp + offset;
-                if (!s.has(cp, 1))
-                {
-                    return -1;
-                }
-                i = s.u8(cp);
-                l = labelLength(cp);
-                if (l < 0)
-                {
-                    return -1;
-                }
-                cp++;
-                continue;
-            }
-            if (chars + l <= MAX_NAME)
-            {
-                if (printable(cp, l))
-                {
-                    return -1;
-                }
-            }
-            else if (chars < MAX_NAME && printable(cp, MAX_NAME - chars))
-            {
-                return -1;
-            }
-            chars += l;
-            cp += l;
-            if (chars <= MAX_NAME)
-            {
-                out.ch('.');
-            }
-            chars++;
-            if (!s.has(cp, 1))
-            {
-                return -1;
-            }
-            i = s.u8(cp);
-            l = labelLength(cp);
-            if (l < 0)
-            {
-                return -1;
-            }
-            cp++;
-            if (!compressed)
-            {
-                rp += l + 1;
-            }
-        }
-        if (chars > MAX_NAME)
-        {
-            out.text("<DOMAIN NAME TOO LONG>");
-        }
-        return rp;
     }
 }

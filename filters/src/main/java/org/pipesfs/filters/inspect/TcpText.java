@@ -173,32 +173,8 @@ final class TcpText
 
     private void addresses(final int ip, final int version, final int sport, final int dport)
     {
-        final int src = version == 6 ? ip + 8 : ip + 12;
-        final int width = version == 6 ? 16 : 4;
-        address(src, version);
-        if (sport >= 0)
-        {
-            out.ch('.').number(sport);
-        }
-        out.text(" > ");
-        address(src + width, version);
-        if (dport >= 0)
-        {
-            out.ch('.').number(dport);
-        }
-    }
-
-    private void address(final int at, final int version)
-    {
-        s.require(at, version == 6 ? 16 : 4);
-        if (version == 6)
-        {
-            out.ipv6(s.packet, at);
-        }
-        else
-        {
-            out.ipv4(s.packet, at);
-        }
+        s.require(version == 6 ? ip + 8 : ip + 12, version == 6 ? 32 : 8);
+        out.endpoints(s.packet, ip, version, sport, dport);
     }
 
     private void flags(final int flags)

@@ -6,7 +6,7 @@ import org.pipesfs.filters.decode.PacketView;
  * Renders a frame as the line {@code tcpdump -nn} prints for it (tcpdump 4.99, times in UTC):
  * Ethernet (tags skipped, as without {@code -e}), raw IP, Linux cooked and BSD loopback links;
  * ARP; IPv4 and IPv6 (IP in IP nested as tcpdump nests it); TCP ({@link TcpText}); UDP with
- * DNS and mDNS ({@link DnsText}) and BOOTP/DHCP; ICMP and ICMPv6 with tcpdump's type names.
+ * DNS and mDNS ({@link DnsText}) and BOOTP/DHCP; ICMP and ICMPv6 ({@link IcmpText}).
  * A frame cut short ends with tcpdump's {@code [|PROTOCOL]}. Protocols tcpdump hands to other
  * printers end where this one stops. State: the TCP conversations seen, for relative sequence
  * numbers, so one instance renders one stream of frames in order.
@@ -18,14 +18,12 @@ public final class TcpdumpText
     private static final int ETHERTYPE_IPV4 = 0x0800;
     private static final int ETHERTYPE_IPV6 = 0x86dd;
     private static final int ETHERTYPE_ARP = 0x0806;
-    private static final String[] ICMP_TYPES = {"echo reply", null, null, null, "source quench", null, null, null,
-        "echo request", null, "router solicitation", null, null, "time stamp request", "time stamp reply",
-        "information request", "information reply", "address mask request"};
 
     private final TextLine out = new TextLine();
     private final Snap s = new Snap();
     private final DnsText dns = new DnsText(s, out);
     private final TcpText tcp = new TcpText(s, out, dns);
+    private final IcmpText icmp = new IcmpText(s, out);
 
     /** Renders {@code frame} (decoded) captured at {@code timestampNs}, {@code wireLength} bytes on the wire. */
     public TextLine render(final PacketView frame, final long timestampNs, final int wireLength)
@@ -293,7 +291,7 @@ public final class TcpdumpText
             case 1 -> {
                 if (version == 4)
                 {
-                    icmp(at, length);
+                    icmp.icmp(at, length);
                 }
                 else
                 {
@@ -303,7 +301,7 @@ public final class TcpdumpText
             case 58 -> {
                 if (version == 6)
                 {
-                    icmp6(at, length);
+                    icmp.icmp6(at, length);
                 }
                 else
                 {
@@ -376,33 +374,8 @@ public final class TcpdumpText
 
     private void udpAddresses(final int ip, final int version, final int sport, final int dport)
     {
-        final int width = version == 6 ? 16 : 4;
-        final int src = version == 6 ? ip + 8 : ip + 12;
-        s.require(src, 2 * width);
-        address(src, version);
-        if (sport >= 0)
-        {
-            out.ch('.').number(sport);
-        }
-        out.text(" > ");
-        address(src + width, version);
-        if (dport >= 0)
-        {
-            out.ch('.').number(dport);
-        }
-        out.text(": ");
-    }
-
-    private void address(final int at, final int version)
-    {
-        if (version == 6)
-        {
-            out.ipv6(s.packet, at);
-        }
-        else
-        {
-            out.ipv4(s.packet, at);
-        }
+        s.require(version == 6 ? ip + 8 : ip + 12, version == 6 ? 32 : 8);
+        out.endpoints(s.packet, ip, version, sport, dport).text(": ");
     }
 
     private void bootp(final int at, final int length)
@@ -420,206 +393,6 @@ public final class TcpdumpText
         {
             s.require(at + 28, 6);
             out.text(" from ").mac(s.packet, at + 28);
-        }
-        out.text(", length ").number(length);
-    }
-
-    private void icmp(final int at, final int length)
-    {
-        s.protocol = "icmp";
-        final int mark = out.length();
-        try
-        {
-            icmpMessage(at);
-        }
-        catch (final Snap.Truncated ex)
-        {
-            out.truncate(mark); // tcpdump prints the message only once it is whole
-            throw ex;
-        }
-        out.text(", length ").number(length);
-    }
-
-    private void icmpMessage(final int at)
-    {
-        final int type = s.u8(at);
-        final int code = s.u8(at + 1);
-        out.text("ICMP ");
-        switch (type)
-        {
-            case 0, 8 -> out.text(type == 8 ? "echo request" : "echo reply").text(", id ").number(s.u16(at + 4))
-                .text(", seq ").number(s.u16(at + 6));
-            case 3 -> unreachable(at, code);
-            case 5 -> {
-                s.require(at + 24, 4);
-                s.require(at + 4, 4);
-                switch (code)
-                {
-                    case 0 -> out.text("redirect ").ipv4(s.packet, at + 24).text(" to net ").ipv4(s.packet, at + 4);
-                    case 1 -> out.text("redirect ").ipv4(s.packet, at + 24).text(" to host ").ipv4(s.packet, at + 4);
-                    case 2 -> out.text("redirect-tos ").ipv4(s.packet, at + 24).text(" to net ").ipv4(s.packet, at + 4);
-                    case 3 -> out.text("redirect-tos ").ipv4(s.packet, at + 24).text(" to host ").ipv4(s.packet, at + 4);
-                    default -> out.text("redirect-#").number(code).ch(' ').ipv4(s.packet, at + 24).text(" to ")
-                        .ipv4(s.packet, at + 4);
-                }
-            }
-            case 11 -> {
-                s.require(at + 24, 4);
-                switch (code)
-                {
-                    case 0 -> out.text("time exceeded in-transit");
-                    case 1 -> out.text("ip reassembly time exceeded");
-                    default -> out.text("time exceeded-#").number(code);
-                }
-            }
-            case 12 -> {
-                if (code != 0)
-                {
-                    out.text("parameter problem - code ").number(code);
-                }
-                else
-                {
-                    out.text("parameter problem - octet ").number(s.u8(at + 4));
-                }
-            }
-            case 18 -> out.text("address mask is 0x").hex(s.u32(at + 8), 8);
-            case 13 -> out.text("time stamp query id ").number(s.u16(at + 4)).text(" seq ").number(s.u16(at + 6));
-            default -> {
-                if (type < ICMP_TYPES.length && ICMP_TYPES[type] != null)
-                {
-                    out.text(ICMP_TYPES[type]);
-                }
-                else
-                {
-                    out.text("type-#").number(type);
-                }
-            }
-        }
-    }
-
-    /** Destination unreachable: the quoted IP header says which destination, protocol and port. */
-    private void unreachable(final int at, final int code)
-    {
-        final int quoted = at + 8;
-        s.require(quoted + 16, 4);
-        switch (code)
-        {
-            case 0 -> out.text("net ").ipv4(s.packet, quoted + 16).text(" unreachable");
-            case 1 -> out.text("host ").ipv4(s.packet, quoted + 16).text(" unreachable");
-            case 2 -> out.ipv4(s.packet, quoted + 16).text(" protocol ").number(s.u8(quoted + 9)).text(" unreachable");
-            case 3 -> {
-                final int protocol = s.u8(quoted + 9);
-                final int port = s.u16(quoted + (s.u8(quoted) & 0x0f) * 4 + 2);
-                out.ipv4(s.packet, quoted + 16);
-                switch (protocol)
-                {
-                    case 6 -> out.text(" tcp port ").number(port).text(" unreachable");
-                    case 17 -> out.text(" udp port ").number(port).text(" unreachable");
-                    default -> out.text(" protocol ").number(protocol).text(" port ").number(port).text(" unreachable");
-                }
-            }
-            case 4 -> {
-                final int mtu = s.u16(at + 6);
-                out.ipv4(s.packet, quoted + 16).text(" unreachable - need to frag");
-                if (mtu != 0)
-                {
-                    out.text(" (mtu ").number(mtu).ch(')');
-                }
-            }
-            case 5 -> out.ipv4(s.packet, quoted + 16).text(" unreachable - source route failed");
-            case 6 -> out.text("net ").ipv4(s.packet, quoted + 16).text(" unreachable - unknown");
-            case 7 -> out.text("host ").ipv4(s.packet, quoted + 16).text(" unreachable - unknown");
-            case 8 -> out.ipv4(s.packet, quoted + 16).text(" unreachable - source host isolated");
-            case 9 -> out.text("net ").ipv4(s.packet, quoted + 16).text(" unreachable - admin prohibited");
-            case 10 -> out.text("host ").ipv4(s.packet, quoted + 16).text(" unreachable - admin prohibited");
-            case 11 -> out.text("net ").ipv4(s.packet, quoted + 16).text(" unreachable - tos prohibited");
-            case 12 -> out.text("host ").ipv4(s.packet, quoted + 16).text(" unreachable - tos prohibited");
-            case 13 -> out.text("host ").ipv4(s.packet, quoted + 16).text(" unreachable - admin prohibited filter");
-            case 14 -> out.text("host ").ipv4(s.packet, quoted + 16).text(" unreachable - host precedence violation");
-            case 15 -> out.text("host ").ipv4(s.packet, quoted + 16).text(" unreachable - precedence cutoff");
-            default -> out.ipv4(s.packet, quoted + 16).text(" unreachable - #").number(code);
-        }
-    }
-
-    private void icmp6(final int at, final int length)
-    {
-        s.protocol = "icmp6";
-        if (length == 0)
-        {
-            out.text("ICMP6, length 0 (invalid)");
-            return;
-        }
-        final int type = s.u8(at);
-        out.text("ICMP6, ");
-        final int code = s.u8(at + 1);
-        switch (type)
-        {
-            case 1 -> {
-                out.text("destination unreachable, ");
-                switch (code)
-                {
-                    case 0 -> out.text("unreachable route ");
-                    case 1 -> out.text(" unreachable prohibited ");
-                    case 2 -> out.text("beyond scope ");
-                    case 3 -> out.text("unreachable address ");
-                    case 4 -> out.text("unreachable port");
-                    default -> out.text("unknown unreach code (").number(code).ch(')');
-                }
-                if (code <= 3)
-                {
-                    s.require(at + 8 + 24, 16);
-                    out.ipv6(s.packet, at + 8 + 24);
-                    if (code == 2)
-                    {
-                        s.require(at + 8 + 8, 16);
-                        out.text(", source address ").ipv6(s.packet, at + 8 + 8);
-                    }
-                }
-                else if (code == 4)
-                {
-                    final int quoted = at + 8;
-                    s.require(quoted, 40);
-                    final int next = s.u8(quoted + 6);
-                    final int port = s.u16(quoted + 40 + 2);
-                    out.text(", ").ipv6(s.packet, quoted + 24);
-                    switch (next)
-                    {
-                        case 6 -> out.text(" tcp port ").number(port);
-                        case 17 -> out.text(" udp port ").number(port);
-                        default -> out.text(" protocol ").number(next).text(" port ").number(port).text(" unreachable");
-                    }
-                }
-            }
-            case 2 -> out.text("packet too big, mtu ").number(s.u32(at + 4));
-            case 3 -> {
-                out.text("time exceeded in-transit");
-                switch (code)
-                {
-                    case 0 -> {
-                        s.require(at + 8 + 24, 16);
-                        out.text(" for ").ipv6(s.packet, at + 8 + 24);
-                    }
-                    case 1 -> out.text(" (reassembly)");
-                    default -> out.text(", unknown code (").number(code).ch(')');
-                }
-            }
-            case 128, 129 -> out.text(type == 128 ? "echo request" : "echo reply").text(", id ").number(s.u16(at + 4))
-                .text(", seq ").number(s.u16(at + 6));
-            case 133 -> out.text("router solicitation");
-            case 134 -> out.text("router advertisement");
-            case 135 -> {
-                s.require(at + 8, 16);
-                out.text("neighbor solicitation, who has ").ipv6(s.packet, at + 8);
-            }
-            case 136 -> {
-                s.require(at + 8, 16);
-                out.text("neighbor advertisement, tgt is ").ipv6(s.packet, at + 8);
-            }
-            case 143 -> out.text("multicast listener report v2, ").number(s.u16(at + 6)).text(" group record(s)");
-            default -> {
-                out.text("unknown icmp6 type (").number(type).text("), length ").number(length);
-                return;
-            }
         }
         out.text(", length ").number(length);
     }

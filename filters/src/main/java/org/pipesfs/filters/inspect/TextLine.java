@@ -177,6 +177,32 @@ public final class TextLine
         return this;
     }
 
+    /**
+     * {@code SRC[.SPORT] > DST[.DPORT]} of the IPv4 or IPv6 header at {@code ip}; a port below 0
+     * is left out. The caller has checked that the addresses were captured.
+     */
+    TextLine endpoints(final PacketView p, final int ip, final int version, final int sport, final int dport)
+    {
+        address(p, version == 6 ? ip + 8 : ip + 12, version);
+        if (sport >= 0)
+        {
+            ch('.').number(sport);
+        }
+        text(" > ");
+        address(p, version == 6 ? ip + 24 : ip + 16, version);
+        if (dport >= 0)
+        {
+            ch('.').number(dport);
+        }
+        return this;
+    }
+
+    /** An IPv4 ({@code version} 4) or IPv6 address. */
+    TextLine address(final PacketView p, final int at, final int version)
+    {
+        return version == 6 ? ipv6(p, at) : ipv4(p, at);
+    }
+
     public TextLine mac(final PacketView p, final int at)
     {
         for (int i = 0; i < 6; i++)
