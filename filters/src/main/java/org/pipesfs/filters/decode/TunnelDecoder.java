@@ -33,8 +33,8 @@ public final class TunnelDecoder
     private static final int PROTO_IPIP = 4;
     private static final int PROTO_IPV6 = 41;
     private static final int PROTO_GRE = 47;
-    private static final int PPP_IPV4 = 0x0021;
-    private static final int PPP_IPV6 = 0x0057;
+    public static final int PPP_IPV4 = 0x0021;
+    public static final int PPP_IPV6 = 0x0057;
     private static final int ETHERNET_HEADER = 14;
     private static final int MAX_LABELS = 16;
 

@@ -2,6 +2,7 @@ package org.pipesfs.filters.expr;
 
 import org.agrona.DirectBuffer;
 import org.pipesfs.filters.decode.PacketView;
+import org.pipesfs.filters.decode.TunnelDecoder;
 
 /**
  * Where an {@code expr=} primitive looks. pcap-filter's encapsulation keywords ({@code vlan},
@@ -30,13 +31,13 @@ final class Layers
     static final int GENEVE = 4;
     static final int VXLAN = 5;
     static final int MAX_STEPS = 8;
-    static final int PORT_GENEVE = 6081;
-    static final int PORT_VXLAN = 4789;
-    static final int ETHERTYPE_MPLS = 0x8847;
-    static final int ETHERTYPE_PPPOE_SESSION = 0x8864;
-    private static final int ETHERTYPE_TEB = 0x6558;
-    private static final int PPP_IPV4 = 0x0021;
-    private static final int PPP_IPV6 = 0x0057;
+    static final int PORT_GENEVE = TunnelDecoder.PORT_GENEVE;
+    static final int PORT_VXLAN = TunnelDecoder.PORT_VXLAN;
+    static final int ETHERTYPE_MPLS = TunnelDecoder.ETHERTYPE_MPLS;
+    static final int ETHERTYPE_PPPOE_SESSION = TunnelDecoder.ETHERTYPE_PPPOE_SESSION;
+    private static final int ETHERTYPE_TEB = TunnelDecoder.ETHERTYPE_TRANSPARENT_ETHERNET;
+    private static final int PPP_IPV4 = TunnelDecoder.PPP_IPV4;
+    private static final int PPP_IPV6 = TunnelDecoder.PPP_IPV6;
     private static final int STEP_BITS = 3;
     private static final int STEP_MASK = 7;
 
