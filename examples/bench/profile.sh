@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Where a mount's time goes during one of run.sh's end-to-end measurements: JFR samples the
 # server JVM while the measurement runs, and each thread's CPU time comes from /proc. Prints,
-# per thread, its share of CPU and its hottest methods (self and inclusive).
+# per thread, its CPU time and its hottest methods (self and inclusive; samples in native code
+# count too, so a FUSE thread blocked in the kernel shows there).
 #   CASE: cat-all   one cat MOUNT/all of run.sh's 1500-byte replay (row 2)
 #         fan-out   four cats of the same (row 3)
 #         get       cat ip/tcp/http/get/all | grep -c of the web capture (row 4)
@@ -11,7 +12,7 @@ REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 PIPESFS="$REPO/pipesfs"
 OUT="${BENCH_DIR:-/dev/shm/pipesfs-bench}"
 CASE="${1:?usage: profile.sh cat-all|fan-out|get}"
-FRAMES1500="${FRAMES1500:-100000}"; LOOPS="${LOOPS:-7}"
+FRAMES1500="${FRAMES1500:-100000}"; LOOPS="${LOOPS:-30}"   # 4.5 GB: enough samples
 F1500="$OUT/frames1500-$FRAMES1500.pcap"; WEB="$OUT/web-1.pcap"
 [ -s "$F1500" ] && [ -s "$WEB" ] || { echo "profile.sh: run ONLY_INPUTS=1 bash examples/bench/run.sh first" >&2; exit 1; }
 
@@ -42,9 +43,9 @@ for t in /proc/"$pid"/task/*; do after[$(cat "$t/comm")]=$(( ${after[$(cat "$t/c
 jcmd "$pid" JFR.stop name=profile >/dev/null
 echo "## $CASE: $(echo "$t1 - $t0" | bc -l | cut -c1-5) s; CPU seconds per thread group of the server (clock ticks / 100)"
 for k in "${!after[@]}"; do
-  d=$(( after[$k] - ${before[$k]:-0} )); [ "$d" -gt 0 ] && printf '%s %s\n' "$d" "$k"
-done | sort -rn | head -8 | awk '{printf "  %6.2f s  %s\n", $1 / 100, $2}'
-jfr print --json --events jdk.ExecutionSample "$jfr" > "$jfr.json"
+  d=$(( after[$k] - ${before[$k]:-0} )); if [ "$d" -gt 0 ]; then printf '%s %s\n' "$d" "$k"; fi
+done | sort -rn | awk 'NR <= 8 {printf "  %6.2f s  %s\n", $1 / 100, $2}'
+jfr print --json --events jdk.ExecutionSample,jdk.NativeMethodSample "$jfr" > "$jfr.json"
 python3 - "$jfr.json" <<'PY'
 import collections, json, sys
 events = json.load(open(sys.argv[1]))["recording"]["events"]

@@ -277,7 +277,7 @@ public final class Filters
     {
         public boolean accept(final PacketView p)
         {
-            return Matcher.run(matcher, packet.reset(p));
+            return Matcher.run(matcher, packet.reset(p.buffer(), p.base(), p.length(), p.originalLength(), p.linkType()));
         }
 
         public View view()

@@ -25,8 +25,6 @@ public final class ExprPacket
     private int linkType;
     private long packet;
     private boolean aborted;
-    /** The caller's own decode of the frame, when it is the outermost layer's decode too (no tags). */
-    private PacketView outermost;
 
     public ExprPacket()
     {
@@ -37,23 +35,10 @@ public final class ExprPacket
         }
     }
 
-    /**
-     * Points at the frame {@code decoded} holds. A frame without VLAN tags decodes the same
-     * whether tags are looked through or counted, so primitives before any encapsulation
-     * keyword read {@code decoded} itself and the frame is not decoded twice.
-     */
-    public ExprPacket reset(final PacketView decoded)
-    {
-        reset(decoded.buffer(), decoded.base(), decoded.length(), decoded.originalLength(), decoded.linkType());
-        outermost = decoded.vlanTags() == 0 ? decoded : null;
-        return this;
-    }
-
     /** Points at a new packet; views are decoded lazily. */
     public ExprPacket reset(
         final DirectBuffer buffer, final int base, final int length, final int originalLength, final int linkType)
     {
-        outermost = null;
         this.buffer = buffer;
         this.base = base;
         this.length = length;
@@ -67,10 +52,6 @@ public final class ExprPacket
     /** The packet's layer for {@code context}. */
     PacketView view(final int context)
     {
-        if (context == 0 && outermost != null)
-        {
-            return outermost;
-        }
         final int slot = (context ^ context >>> 9 ^ context >>> 18) & (SLOTS - 1);
         if (decodedFor[slot] != packet || contextOf[slot] != context)
         {
