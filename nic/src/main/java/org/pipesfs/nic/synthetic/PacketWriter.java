@@ -145,8 +145,20 @@ final class PacketWriter
     static void l4ChecksumV4(
         final MutableDirectBuffer b, final int l4, final int length, final int src, final int dst, final int protocol)
     {
+        l4ChecksumV4(b, l4, length, src, dst, protocol, 0, 0);
+    }
+
+    /**
+     * As {@link #l4ChecksumV4(MutableDirectBuffer, int, int, int, int, int)}, for a segment whose
+     * last {@code tail} bytes sum (as 16-bit words aligned to {@code l4}) to {@code tailSum},
+     * known without reading them.
+     */
+    static void l4ChecksumV4(
+        final MutableDirectBuffer b, final int l4, final int length, final int src, final int dst, final int protocol,
+        final int tail, final long tailSum)
+    {
         long s = (src >>> 16) + (src & 0xffff) + (dst >>> 16) + (dst & 0xffff) + protocol + length;
-        s = sum(b, l4, length, s);
+        s = sum(b, l4, length - tail, s) + tailSum;
         int checksum = fold(s);
         if (protocol == PROTO_UDP && checksum == 0)
         {
@@ -159,8 +171,16 @@ final class PacketWriter
     static void l4ChecksumV6(
         final MutableDirectBuffer b, final int ip6, final int l4, final int length, final int protocol)
     {
+        l4ChecksumV6(b, ip6, l4, length, protocol, 0, 0);
+    }
+
+    /** The IPv6 form of the known-tail checksum above. */
+    static void l4ChecksumV6(
+        final MutableDirectBuffer b, final int ip6, final int l4, final int length, final int protocol, final int tail,
+        final long tailSum)
+    {
         long s = sum(b, ip6 + 8, 32, 0) + protocol + length;
-        s = sum(b, l4, length, s);
+        s = sum(b, l4, length - tail, s) + tailSum;
         int checksum = fold(s);
         if (protocol == PROTO_UDP && checksum == 0)
         {
@@ -219,11 +239,19 @@ final class PacketWriter
         b.putInt(off + 2, (int)mac, NET);
     }
 
-    /** One's-complement partial sum of 16-bit big-endian words. */
+    /**
+     * One's-complement partial sum of 16-bit big-endian words, read four bytes at a time: a
+     * 32-bit word adds its two halves at once, since 2^16 is 1 modulo 2^16 - 1, and
+     * {@link #fold} carries what overflows back in.
+     */
     static long sum(final MutableDirectBuffer b, final int off, final int length, final long initial)
     {
         long s = initial;
         int i = 0;
+        for (; i + 3 < length; i += 4)
+        {
+            s += b.getInt(off + i, NET) & 0xffffffffL;
+        }
         for (; i + 1 < length; i += 2)
         {
             s += b.getShort(off + i, NET) & 0xffff;

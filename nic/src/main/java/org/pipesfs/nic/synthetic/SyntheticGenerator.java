@@ -30,6 +30,28 @@ public final class SyntheticGenerator
     private static final long GATEWAY_MAC = 0x020000000101L;
     /** TCP payload per response segment: fits IPv6 and a VLAN tag in a 1500-byte MTU. */
     private static final int SEGMENT = 1_440;
+    /** The longest response body, and every body's bytes: the HTML repeated, copied in a piece per segment. */
+    private static final int MAX_BODY = 41_000;
+    private static final byte[] BODY = new byte[MAX_BODY];
+    /**
+     * Checksum sums of the body's prefixes, as 16-bit words: {@code EVEN_HIGH[i]} with the bytes at
+     * even indexes as high bytes, {@code ODD_HIGH[i]} with those at odd indexes; a segment's
+     * body sum is then a difference, whatever its alignment in the segment.
+     */
+    private static final long[] EVEN_HIGH = new long[MAX_BODY + 1];
+    private static final long[] ODD_HIGH = new long[MAX_BODY + 1];
+
+    static
+    {
+        for (int i = 0; i < MAX_BODY; i++)
+        {
+            BODY[i] = TrafficModel.HTML[i % TrafficModel.HTML.length];
+            final int v = BODY[i] & 0xff;
+            EVEN_HIGH[i + 1] = EVEN_HIGH[i] + ((i & 1) == 0 ? v << 8 : v);
+            ODD_HIGH[i + 1] = ODD_HIGH[i] + ((i & 1) == 1 ? v << 8 : v);
+        }
+    }
+
     /** Frames of an HTTP conversation besides its response segments: handshake, request, ACK, teardown. */
     private static final int HTTP_FRAMES = 8;
 
@@ -37,6 +59,9 @@ public final class SyntheticGenerator
     private final boolean web;
     private final Conversation[] active = new Conversation[CONCURRENT];
     private int ipId;
+    /** The last bytes of the frame being written whose checksum sum is known: the response body. */
+    private int tail;
+    private long tailSum;
 
     public SyntheticGenerator(final long seed)
     {
@@ -90,7 +115,7 @@ public final class SyntheticGenerator
         c.method = method;
         c.path = random.nextInt(TrafficModel.PATHS.length);
         c.status = random.nextInt(100) < 80 ? 0 : 1 + random.nextInt(3);
-        c.bodyLength = web ? 1_000 + random.nextInt(40_000) : random.nextInt(1200);
+        c.bodyLength = web ? 1_000 + random.nextInt(MAX_BODY - 1_000) : random.nextInt(1200);
         c.aaaa = random.nextBoolean();
         c.segments = c.kind == HTTP ? segments(c) : 0;
         c.steps = c.kind == HTTP ? HTTP_FRAMES + c.segments : 2;
@@ -120,6 +145,8 @@ public final class SyntheticGenerator
 
     private int write(final Conversation c, final MutableDirectBuffer b, final int frame)
     {
+        tail = 0;
+        tailSum = 0;
         switch (c.kind)
         {
             case HTTP:
@@ -216,12 +243,24 @@ public final class SyntheticGenerator
         {
             // A body ends its last line, as text files do, so `grep` on a stream of payloads
             // sees the next request line on a line of its own.
-            final byte[] html = TrafficModel.HTML;
             final int from = segment == 0 ? 0 : segment * SEGMENT - c.responseHeader;
             final int to = Math.min(c.bodyLength, from + SEGMENT - (at - start));
-            for (int i = from; i < to; i++)
+            if (to > from)
             {
-                b.putByte(at++, i == c.bodyLength - 1 ? (byte)'\n' : html[i % html.length]);
+                // the body's bytes are a copy, and their checksum sum a difference of prefix sums
+                final boolean evenHigh = ((from + at - start) & 1) == 0;
+                final long[] prefix = evenHigh ? EVEN_HIGH : ODD_HIGH;
+                long bodySum = prefix[to] - prefix[from];
+                b.putBytes(at, BODY, from, to - from);
+                at += to - from;
+                if (to == c.bodyLength)
+                {
+                    b.putByte(at - 1, (byte)'\n');
+                    final boolean high = (((to - 1) & 1) == 0) == evenHigh;
+                    bodySum += ('\n' - (BODY[to - 1] & 0xff)) * (high ? 256L : 1L);
+                }
+                tail = to - from;
+                tailSum = bodySum;
             }
         }
         return at - start;
@@ -336,7 +375,7 @@ public final class SyntheticGenerator
             final long dstHi = fromClient ? TrafficModel.SERVER_V6_HI : TrafficModel.CLIENT_V6_HI;
             final long dstLo = fromClient ? serverLo : c.clientV6Lo;
             ipv6(b, ip, srcHi, srcLo, dstHi, dstLo, protocol, l4Length, fromClient ? 64 : 57);
-            l4ChecksumV6(b, ip, l4, l4Length, protocol);
+            l4ChecksumV6(b, ip, l4, l4Length, protocol, tail, tailSum);
             writeLink(c, b, frame, fromClient ? GATEWAY_MAC : clientMac, fromClient ? clientMac : GATEWAY_MAC, ETHERTYPE_IPV6);
         }
         else
@@ -346,7 +385,7 @@ public final class SyntheticGenerator
             final int dst = fromClient ? server : c.clientV4;
             if (protocol != PROTO_ICMP)
             {
-                l4ChecksumV4(b, l4, l4Length, src, dst, protocol);
+                l4ChecksumV4(b, l4, l4Length, src, dst, protocol, tail, tailSum);
             }
             ipv4(b, ip, src, dst, protocol, l4Length, ipId++ & 0xffff, fromClient ? 64 : 57);
             writeLink(c, b, frame, fromClient ? GATEWAY_MAC : clientMac, fromClient ? clientMac : GATEWAY_MAC, ETHERTYPE_IPV4);
