@@ -51,6 +51,23 @@ class DecapAgreesWithTsharkTest
         assertThat(ours.get("ip/udp/dns/query").size() + ours.get("ip6/udp/dns/query").size()).isGreaterThan(1000);
     }
 
+    /** {@code decap/tcp/stream}: each inner flow's bytes, as tshark follows the inner TCP. */
+    @Test
+    void streamUnderDecapFollowsInnerFlowsAsTsharkDoes() throws Exception
+    {
+        final Path capture = dir.resolve("tunnelled-flows.pcap");
+        TunnelFrames.writeCapture(capture, 53, 1500, 3);
+        final Map<String, byte[]> expected = Tshark.follow(capture);
+        assertThat(expected).hasSizeGreaterThan(200);
+        final Map<String, byte[]> ours = StreamFollowAgreesWithTsharkTest.ours(capture, expected.keySet(),
+            org.pipesfs.buffers.BufferPolicy.LOSSY, "decap", "tcp");
+        assertThat(ours.keySet()).isEqualTo(expected.keySet());
+        for (final String flow : expected.keySet())
+        {
+            assertThat(ours.get(flow)).as(flow).isEqualTo(expected.get(flow));
+        }
+    }
+
     @Test
     void everySharedCaptureMatchesTshark() throws Exception
     {

@@ -39,9 +39,21 @@ class StreamFollowAgreesWithTsharkTest
     /** Ours: the capture through a graph with /tcp/stream, a reader on every flow's class. */
     static Map<String, byte[]> ours(final Path capture, final Iterable<String> flows, final BufferPolicy policy)
     {
+        return ours(capture, flows, policy, "tcp");
+    }
+
+    /** As {@link #ours(Path, Iterable, BufferPolicy)}, with {@code stream} under the nodes {@code path} names. */
+    static Map<String, byte[]> ours(
+        final Path capture, final Iterable<String> flows, final BufferPolicy policy, final String... path)
+    {
         final DataBuffer data = new DataBuffer(8 << 20, policy);
         final NodeGraph graph = new NodeGraph(data, policy, 1 << 12);
-        final Node stream = graph.create(graph.create(graph.root(), "tcp"), "stream");
+        Node parent = graph.root();
+        for (final String name : path)
+        {
+            parent = graph.create(parent, name);
+        }
+        final Node stream = graph.create(parent, "stream");
         final Map<String, IndexReader> readers = new LinkedHashMap<>();
         final Map<String, ByteArrayOutputStream> bytes = new LinkedHashMap<>();
         for (final String flow : flows)
