@@ -21,7 +21,7 @@ final class Dispatcher
 
     private final DataBuffer data;
     private final DataBuffer written;
-    /** Both data buffers, for walks over them without an array per walk. */
+    /** Both data buffers, indexed by their id ({@link DataBuffer#SOURCE}, {@link DataBuffer#WRITTEN}). */
     private final DataBuffer[] buffers;
     private final BufferPolicy policy;
     private final Node root;
@@ -344,7 +344,7 @@ final class Dispatcher
             final String className,
             final long flow)
         {
-            final DataBuffer buffer = pieceBuffer == DataBuffer.WRITTEN ? written : data;
+            final DataBuffer buffer = buffers[pieceBuffer];
             final PacketView view = views[viewDepth];
             view.decode(buffer.buffer(), buffer.frameOffset(position) + offset, length, PacketView.LINKTYPE_USER0,
                 PacketView.TRANSPARENT).flow(flow).shift(offset);
@@ -355,7 +355,7 @@ final class Dispatcher
             final int linkType)
         {
             final int shift = packet.shift() + frameOffset;
-            final DataBuffer buffer = bufferId == DataBuffer.WRITTEN ? written : data;
+            final DataBuffer buffer = buffers[bufferId];
             final PacketView view = views[viewDepth];
             view.decode(buffer.buffer(), buffer.frameOffset(position) + shift, length, linkType, PacketView.TRANSPARENT)
                 .originalLength(packet.originalLength() - frameOffset).shift(shift);
@@ -385,7 +385,7 @@ final class Dispatcher
             {
                 return false;
             }
-            final long timestampNs = (likeBuffer == DataBuffer.WRITTEN ? written : data).timestampNs(likePosition);
+            final long timestampNs = buffers[likeBuffer].timestampNs(likePosition);
             final long position = written.claim(length);
             if (position < 0)
             {

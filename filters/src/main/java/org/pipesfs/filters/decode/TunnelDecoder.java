@@ -197,13 +197,15 @@ public final class TunnelDecoder
             innerOffset = at;
             innerLinkType = PacketView.LINKTYPE_RAW;
         }
-        final PacketView p = ip.decode(frame.buffer(), frame.base() + at, frame.length() - at, PacketView.LINKTYPE_RAW,
-            PacketView.TRANSPARENT);
+        // The frame's own network layer is decoded already: offsets in it are the frame's.
+        final boolean own = at == frame.networkOffset();
+        final PacketView p = own ? frame : ip.decode(frame.buffer(), frame.base() + at, frame.length() - at,
+            PacketView.LINKTYPE_RAW, PacketView.TRANSPARENT);
         if (p.ipVersion() == 0 || p.isFragment() || p.transportOffset() < 0)
         {
             return FOUND;
         }
-        final int l4 = at + p.transportOffset();
+        final int l4 = (own ? 0 : at) + p.transportOffset();
         switch (p.protocol())
         {
             case PROTO_IPIP -> {

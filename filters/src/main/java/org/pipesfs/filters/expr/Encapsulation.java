@@ -29,7 +29,7 @@ final class Encapsulation
             if (last == Layers.MPLS || last == Layers.PPPOES)
             {
                 // a network view that starts right after the previous label or PPPoE header
-                if (v.linkType() != PacketView.LINKTYPE_RAW || v.base() < 2)
+                if (v.linkType() != PacketView.LINKTYPE_RAW)
                 {
                     return false;
                 }

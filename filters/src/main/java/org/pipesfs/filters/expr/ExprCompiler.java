@@ -225,35 +225,25 @@ public final class ExprCompiler
      */
     private Matcher encapsulation(final String keyword)
     {
-        final long max = switch (keyword)
-        {
-            case "vlan" -> 4095;
-            case "mpls" -> 0xfffff;
-            case "pppoes" -> 0xffff;
-            default -> 0xffffff;
-        };
-        long id = -1;
-        if (peek().kind() == ExprLexer.Kind.WORD && isNumber(peek().text()))
-        {
-            id = number(next(), 0, max);
-        }
-        final int here = context;
-        final Matcher matcher = switch (keyword)
-        {
-            case "vlan" -> new Matcher.Vlan(here, (int)id);
-            case "mpls" -> new Encapsulation.Mpls(here, (int)id);
-            case "pppoes" -> new Encapsulation.Pppoes(here, (int)id);
-            case "geneve" -> new Encapsulation.UdpTunnel(here, Layers.PORT_GENEVE, (int)id);
-            default -> new Encapsulation.UdpTunnel(here, Layers.PORT_VXLAN, (int)id);
-        };
-        context = Layers.push(context, switch (keyword)
+        final int step = switch (keyword)
         {
             case "vlan" -> Layers.VLAN;
             case "mpls" -> Layers.MPLS;
             case "pppoes" -> Layers.PPPOES;
             case "geneve" -> Layers.GENEVE;
             default -> Layers.VXLAN;
-        });
+        };
+        final long max = step == Layers.VLAN ? 4095 : step == Layers.MPLS ? 0xfffff : step == Layers.PPPOES ? 0xffff : 0xffffff;
+        final int id = peek().kind() == ExprLexer.Kind.WORD && isNumber(peek().text()) ? (int)number(next(), 0, max) : -1;
+        final Matcher matcher = switch (step)
+        {
+            case Layers.VLAN -> new Matcher.Vlan(context, id);
+            case Layers.MPLS -> new Encapsulation.Mpls(context, id);
+            case Layers.PPPOES -> new Encapsulation.Pppoes(context, id);
+            case Layers.GENEVE -> new Encapsulation.UdpTunnel(context, Layers.PORT_GENEVE, id);
+            default -> new Encapsulation.UdpTunnel(context, Layers.PORT_VXLAN, id);
+        };
+        context = Layers.push(context, step);
         return matcher;
     }
 
