@@ -7,12 +7,13 @@
 #   A=/path/to/old B=/path/to/new R=8 N=1 SETTLE=0.4 bash examples/bench/ab-stream.sh
 set -uo pipefail
 R="${R:-8}"; N="${N:-1}"; SETTLE="${SETTLE:-0.4}"
-F="${BENCH_DIR:-/dev/shm/pipesfs-bench}/frames1500-100000.pcap"; BYTES=$((100000 * 1500 * 7))
+LOOP="${LOOP:-7}"
+F="${BENCH_DIR:-/dev/shm/pipesfs-bench}/frames1500-100000.pcap"; BYTES=$((100000 * 1500 * LOOP))
 [ -s "$F" ] || { echo "run examples/bench/run.sh once first (ONLY_INPUTS=1 is enough)" >&2; exit 1; }
 one() {
   local tree=$1 dir pid c0 c1 t0 t1 log readers=()
   dir=$(mktemp -d); log=$(mktemp -u /tmp/ab-stream-XXXX.log)
-  "$tree/pipesfs" mount --paused --source "pcap:$F:loop=7" --log "$log" "$dir"
+  "$tree/pipesfs" mount --paused --source "pcap:$F:loop=$LOOP" --log "$log" "$dir"
   pid=$(pgrep -f -- "--log $log" | tail -1)
   for _ in $(seq "$N"); do cat "$dir/all" > /dev/null & readers+=($!); done
   for _ in $(seq 3000); do [ "$(awk '$1 == "readers" {print $2}' "$dir/.stats")" = "$N" ] && break; sleep 0.01; done

@@ -28,6 +28,12 @@ public final class Sources
         return open(spec, null);
     }
 
+    /** True if {@code spec} names a live capture, as {@link FrameSource#isLive()} of its source says. */
+    public static boolean isLive(final String spec)
+    {
+        return spec.startsWith(LiveSource.PREFIX + ":");
+    }
+
     /**
      * @param kafka the cluster a {@code kafka:} source reads ({@code --kafka HOST:PORT,...}), or null
      * @throws IllegalArgumentException with a one-line reason if the spec or its file is unusable.
