@@ -7,7 +7,6 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.serialization.ByteBufferDeserializer;
 import org.pipesfs.buffers.DataBuffer;
 import org.pipesfs.buffers.FrameSink;
@@ -55,6 +54,7 @@ public final class KafkaSource implements FrameSource
     private final String topic;
     private final KafkaConsumer<ByteBuffer, ByteBuffer> consumer;
     private final Ingest.Copied record = new Ingest.Copied();
+    private final FrameHeaders headers = new FrameHeaders();
     private final Map<TopicPartition, OffsetAndMetadata> done = new HashMap<>();
     private final boolean commits;
     private Iterator<ConsumerRecord<ByteBuffer, ByteBuffer>> pending;
@@ -302,21 +302,10 @@ public final class KafkaSource implements FrameSource
         {
             return false;
         }
-        final long timestampNs = KafkaFrameRecord.bigEndian(header(next, KafkaFrameRecord.TIMESTAMP_NS), Long.BYTES,
-            next.timestamp() * 1_000_000L);
-        final int frameLinkType = (int)KafkaFrameRecord.bigEndian(header(next, KafkaFrameRecord.LINK_TYPE), Integer.BYTES,
-            PcapFormat.LINKTYPE_ETHERNET);
-        final int original = (int)Math.max(length,
-            KafkaFrameRecord.bigEndian(header(next, KafkaFrameRecord.ORIGINAL_LENGTH), Integer.BYTES, length));
-        linkType = frameLinkType;
-        record.set(value, original, timestampNs, frameLinkType);
+        headers.read(next.headers(), next.timestamp() * 1_000_000L, PcapFormat.LINKTYPE_ETHERNET, length);
+        linkType = headers.linkType();
+        record.set(value, Math.max(length, headers.originalLength()), headers.timestampNs(), headers.linkType());
         return true;
-    }
-
-    private static byte[] header(final ConsumerRecord<ByteBuffer, ByteBuffer> record, final String name)
-    {
-        final Header header = record.headers().lastHeader(name);
-        return header == null ? null : header.value();
     }
 
     public int batch()

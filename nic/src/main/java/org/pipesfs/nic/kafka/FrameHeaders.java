@@ -1,0 +1,142 @@
+package org.pipesfs.nic.kafka;
+
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.header.Headers;
+import org.apache.kafka.common.header.internals.RecordHeader;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * Reads the three {@link KafkaFrameRecord} headers of a consumed record where Kafka parsed
+ * them. Kafka's {@link Header#key()} and {@link Header#value()} each take a lock and copy the
+ * bytes into a new String or array the first time they are asked; importing 100-byte records,
+ * that was two fifths of the source thread. A header Kafka made as it read a record keeps its
+ * key and value as buffers over the fetched bytes, and this compares and reads those in place.
+ * They are private fields of Kafka's {@code RecordHeader}: with a Kafka that has no such fields,
+ * or for a header already decoded, it asks the public methods instead, with the same result.
+ * As {@code Headers.lastHeader}, the last header of a name wins; a missing header, or one of
+ * the wrong length, leaves the value the caller gave.
+ *
+ * <p>Thread rule: one thread, the one that reads the records (Kafka's consumer is single-threaded).
+ */
+final class FrameHeaders
+{
+    private static final byte[] TIMESTAMP_NS = KafkaFrameRecord.TIMESTAMP_NS.getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] LINK_TYPE = KafkaFrameRecord.LINK_TYPE.getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] ORIGINAL_LENGTH = KafkaFrameRecord.ORIGINAL_LENGTH.getBytes(StandardCharsets.US_ASCII);
+    private static final VarHandle KEY_BUFFER;
+    private static final VarHandle VALUE_BUFFER;
+
+    static
+    {
+        VarHandle key = null;
+        VarHandle value = null;
+        try
+        {
+            final MethodHandles.Lookup lookup = MethodHandles.privateLookupIn(RecordHeader.class, MethodHandles.lookup());
+            key = lookup.findVarHandle(RecordHeader.class, "keyBuffer", ByteBuffer.class);
+            value = lookup.findVarHandle(RecordHeader.class, "valueBuffer", ByteBuffer.class);
+        }
+        catch (final ReflectiveOperationException | RuntimeException ex)
+        {
+            key = null; // another Kafka: the public methods serve
+            value = null;
+        }
+        KEY_BUFFER = key;
+        VALUE_BUFFER = value;
+    }
+
+    private long timestampNs;
+    private int linkType;
+    private int originalLength;
+
+    /** Reads {@code headers}; each field keeps the given value unless a header of its name and size says otherwise. */
+    void read(final Headers headers, final long timestampNs, final int linkType, final int originalLength)
+    {
+        this.timestampNs = timestampNs;
+        this.linkType = linkType;
+        this.originalLength = originalLength;
+        for (final Header header : headers)
+        {
+            final ByteBuffer key = KEY_BUFFER == null || !(header instanceof RecordHeader) ? null
+                : (ByteBuffer)KEY_BUFFER.get((RecordHeader)header);
+            final ByteBuffer value = key == null ? null : (ByteBuffer)VALUE_BUFFER.getVolatile((RecordHeader)header);
+            if (value != null)
+            {
+                readInPlace(key, value);
+            }
+            else
+            {
+                readDecoded(header.key(), header.value());
+            }
+        }
+    }
+
+    long timestampNs()
+    {
+        return timestampNs;
+    }
+
+    int linkType()
+    {
+        return linkType;
+    }
+
+    int originalLength()
+    {
+        return originalLength;
+    }
+
+    private void readInPlace(final ByteBuffer key, final ByteBuffer value)
+    {
+        final int at = value.position();
+        final int length = value.remaining();
+        if (is(key, TIMESTAMP_NS) && length == Long.BYTES)
+        {
+            timestampNs = value.getLong(at);
+        }
+        else if (is(key, LINK_TYPE) && length == Integer.BYTES)
+        {
+            linkType = value.getInt(at);
+        }
+        else if (is(key, ORIGINAL_LENGTH) && length == Integer.BYTES)
+        {
+            originalLength = value.getInt(at);
+        }
+    }
+
+    private void readDecoded(final String key, final byte[] value)
+    {
+        switch (key)
+        {
+            case KafkaFrameRecord.TIMESTAMP_NS -> timestampNs = KafkaFrameRecord.bigEndian(value, Long.BYTES, timestampNs);
+            case KafkaFrameRecord.LINK_TYPE -> linkType = (int)KafkaFrameRecord.bigEndian(value, Integer.BYTES, linkType);
+            case KafkaFrameRecord.ORIGINAL_LENGTH ->
+                originalLength = (int)KafkaFrameRecord.bigEndian(value, Integer.BYTES, originalLength);
+            default ->
+            {
+                // not ours: left to other readers
+            }
+        }
+    }
+
+    private static boolean is(final ByteBuffer key, final byte[] name)
+    {
+        if (key.remaining() != name.length)
+        {
+            return false;
+        }
+        final int at = key.position();
+        for (int i = 0; i < name.length; i++)
+        {
+            if (key.get(at + i) != name[i])
+            {
+                return false;
+            }
+        }
+        return true;
+    }
+}
