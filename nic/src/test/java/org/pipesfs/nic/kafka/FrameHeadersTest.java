@@ -40,24 +40,25 @@ class FrameHeadersTest
         return headers;
     }
 
-    @Test
-    void readsTheThreeHeadersOfAConsumedRecordInPlace()
+    private static void assertReadsTheExportedValues(final RecordHeaders headers)
     {
         final FrameHeaders frame = new FrameHeaders();
-        frame.read(exported(true), 5L, 1, 100);
+        frame.read(headers, 5L, 1, 100);
         assertThat(frame.timestampNs()).isEqualTo(NS);
         assertThat(frame.linkType()).isEqualTo(228);
         assertThat(frame.originalLength()).isEqualTo(9000);
     }
 
     @Test
+    void readsTheThreeHeadersOfAConsumedRecordInPlace()
+    {
+        assertReadsTheExportedValues(exported(true));
+    }
+
+    @Test
     void readsHeadersMadeByTheProducerApiTheSameWay()
     {
-        final FrameHeaders frame = new FrameHeaders();
-        frame.read(exported(false), 5L, 1, 100);
-        assertThat(frame.timestampNs()).isEqualTo(NS);
-        assertThat(frame.linkType()).isEqualTo(228);
-        assertThat(frame.originalLength()).isEqualTo(9000);
+        assertReadsTheExportedValues(exported(false));
     }
 
     @Test
@@ -95,10 +96,6 @@ class FrameHeadersTest
         final RecordHeaders headers = exported(true);
         headers.forEach(header -> header.key()); // as a lastHeader lookup leaves them
         headers.forEach(header -> header.value());
-        final FrameHeaders frame = new FrameHeaders();
-        frame.read(headers, 5L, 1, 100);
-        assertThat(frame.timestampNs()).isEqualTo(NS);
-        assertThat(frame.linkType()).isEqualTo(228);
-        assertThat(frame.originalLength()).isEqualTo(9000);
+        assertReadsTheExportedValues(headers);
     }
 }
