@@ -119,8 +119,7 @@ final class MountCommand implements Callable<Integer>
             bufferBytes = (int)parseSize("--buffer", buffer, DataBuffer.MIN_CAPACITY, 1L << 30);
             memoryBytes = memory == null ? defaultMemoryBudget() : parseSize("--memory", memory, 1L << 20, 1L << 40);
             frames = Sources.open(source, kafka);
-            bufferPolicy = policy != null ? BufferPolicy.parse(policy)
-                : frames.isLive() ? BufferPolicy.LOSSY : BufferPolicy.LOSSLESS;
+            bufferPolicy = bufferPolicy(frames.isLive());
         }
         catch (final IllegalArgumentException ex)
         {
@@ -207,13 +206,24 @@ final class MountCommand implements Callable<Integer>
         final BufferPolicy warmupPolicy;
         try
         {
-            warmupPolicy = policy == null ? BufferPolicy.LOSSLESS : BufferPolicy.parse(policy);
+            warmupPolicy = bufferPolicy(false);
         }
         catch (final IllegalArgumentException ex)
         {
             return; // the mount reports it
         }
         HotPathWarmup.start(warmupPolicy, bare, this::trafficStarted, source);
+    }
+
+    /**
+     * {@code --policy}, or by default lossy for live capture (the wire does not wait for a
+     * reader) and lossless for the rest.
+     *
+     * @throws IllegalArgumentException if {@code --policy} names no policy
+     */
+    private BufferPolicy bufferPolicy(final boolean live)
+    {
+        return policy != null ? BufferPolicy.parse(policy) : live ? BufferPolicy.LOSSY : BufferPolicy.LOSSLESS;
     }
 
     /** Once the mount's source has produced, the warm-up gives way. */
