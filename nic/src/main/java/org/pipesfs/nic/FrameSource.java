@@ -6,7 +6,8 @@ import org.pipesfs.buffers.FrameSink;
 /**
  * A NIC generator: writes frames once into {@link DataBuffer} slots and hands each committed
  * record to a {@link FrameSink}. Sources are driven by one producer thread, which calls
- * {@link #poll} in a loop; a source never starts threads of its own.
+ * {@link #poll} in a loop. A source starts no thread of its own unless the library it wraps
+ * must run apart from the graph: Kafka's consumer parses records on its own fetch thread.
  */
 public interface FrameSource extends AutoCloseable
 {

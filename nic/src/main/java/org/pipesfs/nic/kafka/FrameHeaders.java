@@ -20,7 +20,7 @@ import java.nio.charset.StandardCharsets;
  * As {@code Headers.lastHeader}, the last header of a name wins; a missing header, or one of
  * the wrong length, leaves the value the caller gave.
  *
- * <p>Thread rule: one thread, the one that reads the records (Kafka's consumer is single-threaded).
+ * <p>Thread rule: one thread, the fetch thread, which reads each record as it lays out its poll.
  */
 final class FrameHeaders
 {

@@ -1,10 +1,7 @@
 package org.pipesfs.nic.kafka;
 
-import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.agrona.concurrent.UnsafeBuffer;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteBufferDeserializer;
@@ -17,11 +14,7 @@ import org.pipesfs.nic.pcap.PcapFormat;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collection;
-import java.util.HashMap;
-import java.util.Iterator;
 import java.util.List;
-import java.util.Map;
 import java.util.Properties;
 
 /**
@@ -29,20 +22,20 @@ import java.util.Properties;
  * ({@link KafkaFrameRecord}), each with its own capture time and link type, so every node
  * works on a remote capture as on a local one. Without a group the mount reads every
  * partition; with one, Kafka's group protocol shares the partitions among the mounts that
- * name it. Offsets are committed only once a poll's records are all in the graph, so a
- * restarted mount resumes after the last element it finished. A record that is not a frame
- * (no value, or longer than a slot) is skipped and counted in {@link #problem}.
+ * name it. Kafka's consumer fetches and parses on a thread of its own ({@link KafkaFetcher});
+ * this side places the records in the graph and hands back the offsets after each finished
+ * poll, and only those are committed, so a restarted mount resumes after the last element it
+ * finished. A record that is not a frame (no value, or longer than a slot) is skipped and
+ * counted in {@link #problem}.
  *
- * <p>Thread rule: the producer thread only (Kafka's consumer is single-threaded), except
- * {@link #lag}, a value that thread refreshes about once a second.
+ * <p>Thread rule: the producer thread only, except {@link #lag}, {@link #problem} and
+ * {@link #linkType}, values other threads may read.
  */
 public final class KafkaSource implements FrameSource
 {
     public static final String PREFIX = "kafka";
-    /** Records one poll brings at most: what a killed mount may have in its graph but not committed. */
-    public static final int MAX_POLL_RECORDS = 4096;
-    private static final Duration POLL = Duration.ofMillis(10);
-    private static final long LAG_EVERY_NS = 1_000_000_000L;
+    /** Records one poll brings at most. */
+    public static final int MAX_POLL_RECORDS = 512;
     /**
      * How long the group waits for a mount that stopped answering (killed, or cut off) before
      * its partitions move to the others or to its restart: Kafka's 45 s default is long for a
@@ -52,16 +45,11 @@ public final class KafkaSource implements FrameSource
 
     private final String spec;
     private final String topic;
-    private final KafkaConsumer<ByteBuffer, ByteBuffer> consumer;
+    private final KafkaFetcher fetcher;
     private final Ingest.Copied record = new Ingest.Copied();
-    private final FrameHeaders headers = new FrameHeaders();
-    private final Map<TopicPartition, OffsetAndMetadata> done = new HashMap<>();
-    private final boolean commits;
-    private Iterator<ConsumerRecord<ByteBuffer, ByteBuffer>> pending;
-    private ConsumerRecord<ByteBuffer, ByteBuffer> lastFinished;
+    private final UnsafeBuffer frameView = new UnsafeBuffer(0, 0);
+    private FetchedPoll current;
     private long skipped;
-    private volatile long lag = -1;
-    private long lagCheckedNs;
     private volatile int linkType = PcapFormat.LINKTYPE_ETHERNET;
     private volatile String problem;
 
@@ -123,8 +111,9 @@ public final class KafkaSource implements FrameSource
         {
             config.put("group.id", group);
         }
-        commits = group != null; // offsets are kept per group; a mount without one starts from 'from' each time
-        consumer = new KafkaConsumer<>(config);
+        final KafkaConsumer<ByteBuffer, ByteBuffer> consumer = new KafkaConsumer<>(config);
+        // offsets are kept per group; a mount without one starts from 'from' each time
+        fetcher = new KafkaFetcher(spec, consumer, group != null, MAX_POLL_RECORDS);
         try
         {
             final List<PartitionInfo> partitions = consumer.partitionsFor(topic, Duration.ofSeconds(10));
@@ -134,7 +123,7 @@ public final class KafkaSource implements FrameSource
             }
             if (group != null)
             {
-                consumer.subscribe(List.of(topic), new CommitBeforeRevoke());
+                consumer.subscribe(List.of(topic), fetcher.rebalanceListener());
             }
             else
             {
@@ -165,147 +154,50 @@ public final class KafkaSource implements FrameSource
 
     public int poll(final DataBuffer data, final FrameSink sink, final int limit)
     {
-        final long now = System.nanoTime();
-        if (now - lagCheckedNs > LAG_EVERY_NS)
+        if (!fetcher.started())
         {
-            lagCheckedNs = now;
-            refreshLag();
+            fetcher.start();
         }
-        if (pending == null || !pending.hasNext())
+        if (current == null && (current = fetcher.next()) == null)
         {
-            final ConsumerRecords<ByteBuffer, ByteBuffer> records = consumer.poll(POLL);
-            if (records.isEmpty())
-            {
-                return 0;
-            }
-            pending = records.iterator();
+            return 0;
         }
+        final FetchedPoll poll = current;
         int produced = 0;
-        while (produced < limit && pending.hasNext())
+        int i = poll.finished;
+        while (produced < limit && i < poll.count)
         {
-            final ConsumerRecord<ByteBuffer, ByteBuffer> next = pending.next();
-            if (!take(next))
+            final byte[] frame = poll.frame[i];
+            if (frame == null)
             {
                 skipped++;
                 problem = spec + ": skipped " + skipped + " records that are not frames (no value, or longer than "
                     + DataBuffer.MAX_FRAME_LENGTH + " bytes)";
-                finished(next);
+                i++;
                 continue;
             }
+            final int type = poll.linkType[i];
+            if (type != linkType)
+            {
+                linkType = type;
+            }
+            frameView.wrap(frame);
+            record.set(frameView, poll.frameOffset[i], poll.frameLength[i], poll.originalLength[i], poll.timestampNs[i], type);
             if (!Ingest.one(data, sink, record))
             {
+                poll.finished = i;
                 return END; // not in the graph, so not committed
             }
-            finished(next);
+            i++;
             produced++;
         }
-        if (!pending.hasNext())
+        poll.finished = i;
+        if (i == poll.count)
         {
-            commitDone(); // every record of the poll has been indexed into the graph
+            current = null;
+            fetcher.finished(poll); // every record of the poll is in the graph, or skipped
         }
         return produced;
-    }
-
-    /**
-     * Notes that {@code record} is in the graph (or skipped). A poll's records come partition by
-     * partition, so only the last one of each run is kept as an offset to commit.
-     */
-    private void finished(final ConsumerRecord<ByteBuffer, ByteBuffer> record)
-    {
-        if (!commits)
-        {
-            return;
-        }
-        if (lastFinished != null && lastFinished.partition() != record.partition())
-        {
-            keepOffsetOf(lastFinished);
-        }
-        lastFinished = record;
-    }
-
-    private void keepOffsetOf(final ConsumerRecord<ByteBuffer, ByteBuffer> record)
-    {
-        done.put(new TopicPartition(record.topic(), record.partition()), new OffsetAndMetadata(record.offset() + 1));
-    }
-
-    /**
-     * Commits the offsets after the records already in the graph. A group that is rebalancing
-     * refuses it; the next poll then revokes the partitions, and {@link CommitBeforeRevoke}
-     * commits them while they are still this mount's, so the next owner starts right after.
-     */
-    private void commitDone()
-    {
-        if (lastFinished != null)
-        {
-            keepOffsetOf(lastFinished);
-            lastFinished = null;
-        }
-        if (done.isEmpty())
-        {
-            return;
-        }
-        try
-        {
-            consumer.commitSync(done);
-            done.clear();
-        }
-        catch (final org.apache.kafka.common.errors.RebalanceInProgressException ex)
-        {
-            // kept in done for the revocation
-        }
-        catch (final org.apache.kafka.clients.consumer.CommitFailedException ex)
-        {
-            // the group already gave these partitions away: their next owner reads them again
-            problem = spec + ": the group moved partitions before their offsets were committed; their last records may be read twice";
-            done.clear();
-        }
-    }
-
-    /** Commits what is in the graph before the group takes partitions away (on the poll's thread). */
-    private final class CommitBeforeRevoke implements ConsumerRebalanceListener
-    {
-        public void onPartitionsRevoked(final Collection<TopicPartition> partitions)
-        {
-            commitDone();
-        }
-
-        public void onPartitionsAssigned(final Collection<TopicPartition> partitions)
-        {
-            done.keySet().retainAll(partitions); // a revocation that could not commit leaves them to the new owner
-        }
-    }
-
-    private void refreshLag()
-    {
-        try
-        {
-            final Map<TopicPartition, Long> ends = consumer.endOffsets(consumer.assignment(), Duration.ofMillis(500));
-            long total = 0;
-            for (final Map.Entry<TopicPartition, Long> end : ends.entrySet())
-            {
-                total += Math.max(0, end.getValue() - consumer.position(end.getKey(), Duration.ofMillis(500)));
-            }
-            lag = total;
-        }
-        catch (final RuntimeException ex)
-        {
-            lag = -1; // the broker is away: unknown, not zero
-        }
-    }
-
-    /** Points {@link #record} at {@code next}'s frame; false if it is not one. */
-    private boolean take(final ConsumerRecord<ByteBuffer, ByteBuffer> next)
-    {
-        final ByteBuffer value = next.value();
-        final int length = value == null ? 0 : value.remaining();
-        if (length == 0 || length > DataBuffer.MAX_FRAME_LENGTH)
-        {
-            return false;
-        }
-        headers.read(next.headers(), next.timestamp() * 1_000_000L, PcapFormat.LINKTYPE_ETHERNET, length);
-        linkType = headers.linkType();
-        record.set(value, Math.max(length, headers.originalLength()), headers.timestampNs(), headers.linkType());
-        return true;
     }
 
     public int batch()
@@ -336,26 +228,21 @@ public final class KafkaSource implements FrameSource
 
     public String problem()
     {
-        return problem;
+        final String fetching = fetcher.problem();
+        return fetching != null ? fetching : problem;
     }
 
     @Override
     public long lag()
     {
-        return lag;
+        return fetcher.lag();
     }
 
     /** Commits what reached the graph, then leaves the group, so that the next owner starts right after it. */
     public void close()
     {
-        try
-        {
-            commitDone();
-        }
-        catch (final RuntimeException ex)
-        {
-            System.err.println("pipesfs: " + spec + ": could not commit on close: " + ex.getMessage());
-        }
-        consumer.close(Duration.ofSeconds(2));
+        final FetchedPoll inProgress = current;
+        current = null;
+        fetcher.close(inProgress);
     }
 }
