@@ -5,8 +5,6 @@ import org.agrona.concurrent.UnsafeBuffer;
 import org.pipesfs.buffers.DataBuffer;
 import org.pipesfs.buffers.FrameSink;
 
-import java.nio.ByteBuffer;
-
 /**
  * The one way a frame enters a mount: claim room in the data buffer for the source's current
  * record, let the source write the frame there (its only copy), commit the record's header,
@@ -68,11 +66,13 @@ public final class Ingest
             return this;
         }
 
-        /** The next frame: {@code frame} from its position to its limit, heap or direct, not copied here. */
-        public Copied set(final ByteBuffer frame, final int original, final long timestampNs, final int linkType)
+        /** The next frame: {@code captured} bytes at {@code offset} in {@code frame}, not copied here. */
+        public Copied set(
+            final byte[] frame, final int offset, final int captured, final int original, final long timestampNs,
+            final int linkType)
         {
-            array.wrap(frame, frame.position(), frame.remaining());
-            return set(array, 0, frame.remaining(), original, timestampNs, linkType);
+            array.wrap(frame);
+            return set(array, offset, captured, original, timestampNs, linkType);
         }
 
         public int maxLength()

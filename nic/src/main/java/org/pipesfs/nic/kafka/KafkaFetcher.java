@@ -29,7 +29,7 @@ import java.util.concurrent.locks.LockSupport;
  * after the last record in this mount's graph) and at close, with the poll the graph was in
  * the middle of.
  *
- * <p>Thread rule: the consumer belongs to the thread that built it until {@link #start}, then
+ * <p>Thread rule: the consumer belongs to the thread that built it until the first {@link #next}, then
  * to the fetch thread alone. {@link #next}, {@link #finished} and {@link #close} are the source
  * thread's; {@link #lag} and {@link #problem} may be read from any thread.
  */
@@ -87,19 +87,6 @@ final class KafkaFetcher implements Runnable
         return new CommitBeforeRevoke();
     }
 
-    /** Starts fetching; the source thread calls it on its first poll, so a paused mount fetches nothing. */
-    void start()
-    {
-        thread = new Thread(this, "pipesfs-kafka-fetch");
-        thread.setDaemon(true);
-        thread.start();
-    }
-
-    boolean started()
-    {
-        return thread != null;
-    }
-
     /**
      * The next poll's records, or null if none is ready yet.
      *
@@ -107,6 +94,12 @@ final class KafkaFetcher implements Runnable
      */
     FetchedPoll next()
     {
+        if (thread == null) // started by the first poll, so a paused mount fetches nothing
+        {
+            thread = new Thread(this, "pipesfs-kafka-fetch");
+            thread.setDaemon(true);
+            thread.start();
+        }
         final FetchedPoll poll = fetched.poll();
         if (poll == null && failure != null)
         {

@@ -1,6 +1,5 @@
 package org.pipesfs.nic.kafka;
 
-import org.agrona.concurrent.UnsafeBuffer;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
@@ -44,10 +43,8 @@ public final class KafkaSource implements FrameSource
     public static final int SESSION_TIMEOUT_MS = 10_000;
 
     private final String spec;
-    private final String topic;
     private final KafkaFetcher fetcher;
     private final Ingest.Copied record = new Ingest.Copied();
-    private final UnsafeBuffer frameView = new UnsafeBuffer(0, 0);
     private FetchedPoll current;
     private long skipped;
     private volatile int linkType = PcapFormat.LINKTYPE_ETHERNET;
@@ -71,7 +68,7 @@ public final class KafkaSource implements FrameSource
         {
             throw new IllegalArgumentException(spec + ": name the cluster with --kafka HOST:PORT");
         }
-        topic = parts[1];
+        final String topic = parts[1];
         String group = null;
         String from = "earliest";
         for (int i = 2; i < parts.length; i++)
@@ -154,10 +151,6 @@ public final class KafkaSource implements FrameSource
 
     public int poll(final DataBuffer data, final FrameSink sink, final int limit)
     {
-        if (!fetcher.started())
-        {
-            fetcher.start();
-        }
         if (current == null && (current = fetcher.next()) == null)
         {
             return 0;
@@ -181,8 +174,7 @@ public final class KafkaSource implements FrameSource
             {
                 linkType = type;
             }
-            frameView.wrap(frame);
-            record.set(frameView, poll.frameOffset[i], poll.frameLength[i], poll.originalLength[i], poll.timestampNs[i], type);
+            record.set(frame, poll.frameOffset[i], poll.frameLength[i], poll.originalLength[i], poll.timestampNs[i], type);
             if (!Ingest.one(data, sink, record))
             {
                 poll.finished = i;
