@@ -10,6 +10,7 @@ import org.pipesfs.fs.files.MountState;
 import org.pipesfs.fs.files.OpenPipe;
 import org.pipesfs.fs.fuse.GatheredReply;
 import org.pipesfs.nic.FrameSource;
+import org.pipesfs.nic.kafka.KafkaSource;
 import org.pipesfs.nic.pcap.PcapFileWriter;
 import org.pipesfs.nic.pcap.PcapFormat;
 import org.pipesfs.nic.pcap.PcapReplaySource;
@@ -85,14 +86,16 @@ final class HotPathWarmup implements Runnable
     private final boolean bare;
     private final BooleanSupplier trafficStarted;
     private final String mountSource;
+    private final String kafka;
 
-    private HotPathWarmup(
-        final BufferPolicy policy, final boolean bare, final BooleanSupplier trafficStarted, final String mountSource)
+    private HotPathWarmup(final BufferPolicy policy, final boolean bare, final BooleanSupplier trafficStarted,
+        final String mountSource, final String kafka)
     {
         this.policy = policy;
         this.bare = bare;
         this.trafficStarted = trafficStarted;
         this.mountSource = mountSource;
+        this.kafka = kafka;
     }
 
     /**
@@ -102,16 +105,17 @@ final class HotPathWarmup implements Runnable
      *
      * @param mountSource the mount's {@code --source} spec, replayed alongside the synthetic
      *        capture; null for the synthetic capture alone. A live spec is never captured from.
+     * @param kafka the mount's {@code --kafka} cluster, for a {@code kafka:} source; may be null.
      * @return the warm-up thread, or null if turned off.
      */
-    static Thread start(
-        final BufferPolicy policy, final boolean bare, final BooleanSupplier trafficStarted, final String mountSource)
+    static Thread start(final BufferPolicy policy, final boolean bare, final BooleanSupplier trafficStarted,
+        final String mountSource, final String kafka)
     {
         if (!Boolean.parseBoolean(System.getProperty("pipesfs.warmup", "true")))
         {
             return null;
         }
-        final Thread thread = new Thread(new HotPathWarmup(policy, bare, trafficStarted, mountSource), "pipesfs-warmup");
+        final Thread thread = new Thread(new HotPathWarmup(policy, bare, trafficStarted, mountSource, kafka), "pipesfs-warmup");
         thread.setDaemon(true);
         thread.start();
         return thread;
@@ -128,7 +132,7 @@ final class HotPathWarmup implements Runnable
         try
         {
             sources.add(openCapture());
-            final FrameSource mirror = mirrorOf(mountSource);
+            final FrameSource mirror = mirrorOf(mountSource, kafka);
             if (mirror != null)
             {
                 sources.add(mirror);
@@ -146,14 +150,18 @@ final class HotPathWarmup implements Runnable
         }
     }
 
-    /** The pump's loop: a batch from each source in turn, then wake the reader. */
+    /**
+     * The pump's loop: a batch from each source in turn, then wake the reader. A source with
+     * nothing yet (a Kafka topic still being fetched) is asked again on its next turn.
+     */
     private void produce(final DataBuffer data, final NodeGraph graph, final FrameSource[] sources)
     {
         final CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
         final long deadline = System.nanoTime() + MAX_NS;
         long windowNs = System.nanoTime();
         long windowCompileMs = jit.getTotalCompilationTime();
-        for (int batch = 0; batch < MAX_FRAMES / FrameSource.BATCH && !trafficStarted.getAsBoolean(); batch++)
+        long frames = 0;
+        for (int turn = 0; frames < MAX_FRAMES && !trafficStarted.getAsBoolean(); turn++)
         {
             final long now = System.nanoTime();
             if (now > deadline)
@@ -163,27 +171,32 @@ final class HotPathWarmup implements Runnable
             if (now - windowNs >= QUIET_WINDOW_NS)
             {
                 final long compileMs = jit.getTotalCompilationTime();
-                if (compileMs - windowCompileMs < QUIET_MS && batch * FrameSource.BATCH >= MIN_FRAMES)
+                if (compileMs - windowCompileMs < QUIET_MS && frames >= MIN_FRAMES)
                 {
                     return;
                 }
                 windowNs = now;
                 windowCompileMs = compileMs;
             }
-            if (sources[batch % sources.length].poll(data, graph, FrameSource.BATCH) <= 0)
+            final int produced = sources[turn % sources.length].poll(data, graph, FrameSource.BATCH);
+            if (produced < 0)
             {
                 return;
             }
+            frames += produced;
             graph.publish();
         }
     }
 
     /**
-     * A copy of the mount's source that replays as fast as it goes and never ends: the same
-     * capture looped, or the same generator without a count or rate. Null for live capture,
-     * or if it cannot be opened (the mount reports that itself).
+     * A copy of the mount's source that replays as fast as it goes: the same capture looped
+     * for ever, the same generator without a count or rate, or the same Kafka topic from its
+     * start ({@link KafkaSource#mirrorOf}). Null for live capture, or if it cannot be opened
+     * (the mount reports that itself).
+     *
+     * @param kafka the mount's {@code --kafka} cluster, for a {@code kafka:} source; may be null.
      */
-    static FrameSource mirrorOf(final String spec)
+    static FrameSource mirrorOf(final String spec, final String kafka)
     {
         if (spec == null)
         {
@@ -198,6 +211,10 @@ final class HotPathWarmup implements Runnable
             if (spec.startsWith(SyntheticSpec.PREFIX))
             {
                 return new SyntheticSource(new SyntheticSpec(0, 0, SyntheticSpec.parse(spec).seed()));
+            }
+            if (spec.startsWith(KafkaSource.PREFIX + ":"))
+            {
+                return KafkaSource.mirrorOf(spec, kafka);
             }
         }
         catch (final RuntimeException ex)

@@ -212,7 +212,7 @@ final class MountCommand implements Callable<Integer>
         {
             return; // the mount reports it
         }
-        HotPathWarmup.start(warmupPolicy, bare, this::trafficStarted, source);
+        HotPathWarmup.start(warmupPolicy, bare, this::trafficStarted, source, kafka);
     }
 
     /**

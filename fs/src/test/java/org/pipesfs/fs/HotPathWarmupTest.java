@@ -37,7 +37,7 @@ class HotPathWarmupTest
         {
             for (final boolean bare : new boolean[] {false, true})
             {
-                final Thread thread = HotPathWarmup.start(policy, bare, () -> false, null);
+                final Thread thread = HotPathWarmup.start(policy, bare, () -> false, null, null);
                 assertThat(thread).isNotNull();
                 thread.join(60_000);
                 assertThat(thread.isAlive()).as("warm-up of %s, bare %s, ended", policy, bare).isFalse();
@@ -51,7 +51,7 @@ class HotPathWarmupTest
     {
         final Set<Path> before = warmupFiles();
         final AtomicInteger asked = new AtomicInteger();
-        final Thread thread = HotPathWarmup.start(BufferPolicy.LOSSLESS, false, () -> asked.incrementAndGet() > 3, null);
+        final Thread thread = HotPathWarmup.start(BufferPolicy.LOSSLESS, false, () -> asked.incrementAndGet() > 3, null, null);
         thread.join(60_000);
         assertThat(thread.isAlive()).isFalse();
         assertThat(asked.get()).as("stopped at the first batch after traffic started").isEqualTo(4);
@@ -71,7 +71,7 @@ class HotPathWarmupTest
             tmp.register(watch, StandardWatchEventKinds.ENTRY_CREATE, StandardWatchEventKinds.ENTRY_MODIFY,
                 StandardWatchEventKinds.ENTRY_DELETE);
             final AtomicInteger asked = new AtomicInteger();
-            final Thread thread = HotPathWarmup.start(BufferPolicy.LOSSLESS, true, () -> asked.incrementAndGet() > 100, null);
+            final Thread thread = HotPathWarmup.start(BufferPolicy.LOSSLESS, true, () -> asked.incrementAndGet() > 100, null, null);
             thread.join(60_000);
             assertThat(thread.isAlive()).isFalse();
             assertThat(asked.get()).as("the warm-up replayed its capture").isEqualTo(101);
@@ -97,7 +97,7 @@ class HotPathWarmupTest
         final Path capture = Captures.of("http.pcap");
         final org.pipesfs.buffers.DataBuffer data = new org.pipesfs.buffers.DataBuffer(1 << 20, BufferPolicy.LOSSY);
         final AtomicInteger frames = new AtomicInteger();
-        try (org.pipesfs.nic.FrameSource mirror = HotPathWarmup.mirrorOf("pcap:" + capture + ":speed=1x:loop=1"))
+        try (org.pipesfs.nic.FrameSource mirror = HotPathWarmup.mirrorOf("pcap:" + capture + ":speed=1x:loop=1", null))
         {
             assertThat(mirror).isNotNull();
             for (int i = 0; i < 10; i++)
@@ -107,8 +107,8 @@ class HotPathWarmupTest
             }
         }
         assertThat(frames.get()).isEqualTo(2560);
-        assertThat(HotPathWarmup.mirrorOf("live:lo")).isNull();
-        assertThat(HotPathWarmup.mirrorOf(null)).isNull();
+        assertThat(HotPathWarmup.mirrorOf("live:lo", null)).isNull();
+        assertThat(HotPathWarmup.mirrorOf(null, null)).isNull();
     }
 
     /**

@@ -235,6 +235,39 @@ class KafkaMountTest
      * the restart reads exactly the records at and after the offsets the group had committed,
      * each once; what the killed mount had in its graph but not committed comes again.
      */
+    /**
+     * The JIT warm-up's copy of a {@code kafka:} source reads the topic from its first record,
+     * whatever the mount's {@code from=}, and outside the mount's group: it commits nothing.
+     */
+    @Test
+    void theWarmUpReadsTheTopicFromItsStartAndLeavesTheGroupAlone() throws Exception
+    {
+        final List<String> frames = export(Captures.of("http.pcap"), "warmup");
+        final org.pipesfs.buffers.DataBuffer data = new org.pipesfs.buffers.DataBuffer(1 << 20,
+            org.pipesfs.buffers.BufferPolicy.LOSSY);
+        final List<String> read = new ArrayList<>();
+        try (org.pipesfs.nic.FrameSource mirror = HotPathWarmup.mirrorOf("kafka:warmup:group=w:from=latest", broker.bootstrap()))
+        {
+            assertThat(mirror).isNotNull();
+            final long deadline = System.currentTimeMillis() + 30_000;
+            while (read.size() < frames.size() && System.currentTimeMillis() < deadline)
+            {
+                final int polled = mirror.poll(data, (position, sequence, length) ->
+                {
+                    final byte[] frame = new byte[length];
+                    data.buffer().getBytes(data.frameOffset(position), frame);
+                    return read.add(HexFormat.of().formatHex(frame));
+                }, 256);
+                if (polled == 0)
+                {
+                    Thread.sleep(5);
+                }
+            }
+        }
+        assertThat(read).as("the topic's frames, each once").containsExactlyInAnyOrderElementsOf(frames);
+        assertThat(committedOffsets("w")).as("offsets of the mount's group").isEmpty();
+    }
+
     @Test
     void aKilledConsumerMountRestartsAtItsCommittedOffsets(@TempDir final Path dir) throws Exception
     {

@@ -58,6 +58,23 @@ public final class KafkaSource implements FrameSource
      */
     public KafkaSource(final String spec, final String bootstrap)
     {
+        this(spec, bootstrap, false);
+    }
+
+    /**
+     * The same topic for the JIT warm-up, which runs Kafka's fetch and parse before the mount's
+     * traffic needs them compiled: read from its first record, in no group, under a client id of
+     * its own, committing nothing, so the mount's group and offsets never see it.
+     *
+     * @throws IllegalArgumentException as the mount's own source would.
+     */
+    public static KafkaSource mirrorOf(final String spec, final String bootstrap)
+    {
+        return new KafkaSource(spec, bootstrap, true);
+    }
+
+    private KafkaSource(final String spec, final String bootstrap, final boolean mirror)
+    {
         this.spec = spec;
         final String[] parts = spec.split(":");
         if (parts.length < 2 || !parts[0].equals(PREFIX) || parts[1].isEmpty())
@@ -86,6 +103,11 @@ public final class KafkaSource implements FrameSource
                 throw new IllegalArgumentException(spec + ": unknown option '" + parts[i] + "' (group=NAME, from=earliest|latest)");
             }
         }
+        if (mirror)
+        {
+            group = null;
+            from = "earliest";
+        }
         final Properties config = new Properties();
         config.put("bootstrap.servers", bootstrap);
         // the record's own bytes, not a copy: the frame is copied once, into its slot
@@ -93,7 +115,7 @@ public final class KafkaSource implements FrameSource
         config.put("value.deserializer", ByteBufferDeserializer.class.getName());
         config.put("enable.auto.commit", "false");
         config.put("auto.offset.reset", from);
-        config.put("client.id", "pipesfs-" + topic);
+        config.put("client.id", (mirror ? "pipesfs-warmup-" : "pipesfs-") + topic);
         config.put("max.poll.records", Integer.toString(MAX_POLL_RECORDS));
         // The classic consumer reads its socket only inside poll(): with 2 MiB (what Kafka's
         // ConsumerPerformance sets) the kernel can take in the next fetch while a poll's records
