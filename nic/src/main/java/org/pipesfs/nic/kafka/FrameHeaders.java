@@ -3,11 +3,14 @@ package org.pipesfs.nic.kafka;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.header.internals.RecordHeader;
+import org.apache.kafka.common.header.internals.RecordHeaders;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.List;
 
 /**
  * Reads the three {@link KafkaFrameRecord} headers of a consumed record where Kafka parsed
@@ -15,8 +18,10 @@ import java.nio.charset.StandardCharsets;
  * bytes into a new String or array the first time they are asked; importing 100-byte records,
  * that was two fifths of the source thread. A header Kafka made as it read a record keeps its
  * key and value as buffers over the fetched bytes, and this compares and reads those in place.
- * They are private fields of Kafka's {@code RecordHeader}: with a Kafka that has no such fields,
- * or for a header already decoded, it asks the public methods instead, with the same result.
+ * They are private fields of Kafka's {@code RecordHeader}, found in the private list of its
+ * {@code RecordHeaders} (walking that list makes no iterator per record): with a Kafka that has
+ * no such fields, or for a header already decoded, it asks the public methods instead, with
+ * the same result.
  * As {@code Headers.lastHeader}, the last header of a name wins; a missing header, or one of
  * the wrong length, leaves the value the caller gave.
  *
@@ -29,24 +34,30 @@ final class FrameHeaders
     private static final byte[] ORIGINAL_LENGTH = KafkaFrameRecord.ORIGINAL_LENGTH.getBytes(StandardCharsets.US_ASCII);
     private static final VarHandle KEY_BUFFER;
     private static final VarHandle VALUE_BUFFER;
+    private static final VarHandle HEADER_LIST;
 
     static
     {
         VarHandle key = null;
         VarHandle value = null;
+        VarHandle list = null;
         try
         {
             final MethodHandles.Lookup lookup = MethodHandles.privateLookupIn(RecordHeader.class, MethodHandles.lookup());
             key = lookup.findVarHandle(RecordHeader.class, "keyBuffer", ByteBuffer.class);
             value = lookup.findVarHandle(RecordHeader.class, "valueBuffer", ByteBuffer.class);
+            list = MethodHandles.privateLookupIn(RecordHeaders.class, MethodHandles.lookup())
+                .findVarHandle(RecordHeaders.class, "headers", List.class);
         }
         catch (final ReflectiveOperationException | RuntimeException ex)
         {
             key = null; // another Kafka: the public methods serve
             value = null;
+            list = null;
         }
         KEY_BUFFER = key;
         VALUE_BUFFER = value;
+        HEADER_LIST = list;
     }
 
     private long timestampNs;
@@ -59,19 +70,36 @@ final class FrameHeaders
         this.timestampNs = timestampNs;
         this.linkType = linkType;
         this.originalLength = originalLength;
-        for (final Header header : headers)
+        if (HEADER_LIST != null && headers instanceof RecordHeaders)
         {
-            final ByteBuffer key = KEY_BUFFER == null || !(header instanceof RecordHeader) ? null
-                : (ByteBuffer)KEY_BUFFER.get((RecordHeader)header);
-            final ByteBuffer value = key == null ? null : (ByteBuffer)VALUE_BUFFER.getVolatile((RecordHeader)header);
-            if (value != null)
+            @SuppressWarnings("unchecked")
+            final List<Header> list = (List<Header>)HEADER_LIST.get((RecordHeaders)headers);
+            for (int i = 0, n = list.size(); i < n; i++)
             {
-                readInPlace(key, value);
+                read(list.get(i));
             }
-            else
+        }
+        else
+        {
+            for (final Header header : headers)
             {
-                readDecoded(header.key(), header.value());
+                read(header);
             }
+        }
+    }
+
+    private void read(final Header header)
+    {
+        final ByteBuffer key = KEY_BUFFER == null || !(header instanceof RecordHeader) ? null
+            : (ByteBuffer)KEY_BUFFER.get((RecordHeader)header);
+        final ByteBuffer value = key == null ? null : (ByteBuffer)VALUE_BUFFER.getVolatile((RecordHeader)header);
+        if (value != null)
+        {
+            readInPlace(key, value);
+        }
+        else
+        {
+            readDecoded(header.key(), header.value());
         }
     }
 
@@ -94,17 +122,23 @@ final class FrameHeaders
     {
         final int at = value.position();
         final int length = value.remaining();
-        if (is(key, TIMESTAMP_NS) && length == Long.BYTES)
+        if (length == Long.BYTES)
         {
-            timestampNs = value.getLong(at);
+            if (is(key, TIMESTAMP_NS))
+            {
+                timestampNs = value.getLong(at);
+            }
         }
-        else if (is(key, LINK_TYPE) && length == Integer.BYTES)
+        else if (length == Integer.BYTES)
         {
-            linkType = value.getInt(at);
-        }
-        else if (is(key, ORIGINAL_LENGTH) && length == Integer.BYTES)
-        {
-            originalLength = value.getInt(at);
+            if (is(key, LINK_TYPE))
+            {
+                linkType = value.getInt(at);
+            }
+            else if (is(key, ORIGINAL_LENGTH))
+            {
+                originalLength = value.getInt(at);
+            }
         }
     }
 
@@ -125,11 +159,16 @@ final class FrameHeaders
 
     private static boolean is(final ByteBuffer key, final byte[] name)
     {
+        final int at = key.position();
         if (key.remaining() != name.length)
         {
             return false;
         }
-        final int at = key.position();
+        if (key.hasArray()) // as Kafka's are: one compare of the array, not a checked get per byte
+        {
+            final int from = key.arrayOffset() + at;
+            return Arrays.equals(key.array(), from, from + name.length, name, 0, name.length);
+        }
         for (int i = 0; i < name.length; i++)
         {
             if (key.get(at + i) != name[i])
