@@ -15,11 +15,12 @@ need gcc gcc; need pkg-config pkg-config
 # splice holds a whole 1 MiB reply in one pipe, past the 1 MiB that fs.pipe-max-size allows by default
 PIPE_MAX=$(cat /proc/sys/fs/pipe-max-size); trap 'echo "$PIPE_MAX" > /proc/sys/fs/pipe-max-size' EXIT
 echo $((4 << 20)) > /proc/sys/fs/pipe-max-size
-run() { # reply ring_mb readers
+run() { # reply ring_mb readers; runs in a $(...) subshell, whose exit unmounts, a failed read too
   local dir t0 t1 pids=() i; dir=$(mktemp -d)
+  trap "fusermount -u '$dir' 2>/dev/null || fusermount -u -z '$dir' 2>/dev/null || true; rmdir '$dir' 2>/dev/null || true" EXIT
   REPLY=$1 RING_MB=$2 NULLFS_SIZE=$BYTES "$OUT/replyfs" -o max_read=1048576 "$dir"
   t0=$(date +%s.%N); for i in $(seq "$3"); do cat "$dir/big" > /dev/null & pids+=($!); done; wait "${pids[@]}"; t1=$(date +%s.%N)
-  fusermount -u "$dir"; rmdir "$dir"; echo "$BYTES * $3 / ($t1 - $t0) / 1000000000" | bc -l
+  echo "$BYTES * $3 / ($t1 - $t0) / 1000000000" | bc -l
 }
 median() { sort -g | awk '{a[NR]=$1} END {printf "%.2f", a[int((NR+1)/2)]}'; }
 echo "| reply | ring | 1 reader GB/s | 4 readers GB/s |"
