@@ -16,7 +16,7 @@ import java.util.List;
  * Reads the three {@link KafkaFrameRecord} headers of a consumed record where Kafka parsed
  * them. Kafka's {@link Header#key()} and {@link Header#value()} each take a lock and copy the
  * bytes into a new String or array the first time they are asked; importing 100-byte records,
- * that was two fifths of the source thread. A header Kafka made as it read a record keeps its
+ * that was two fifths of the thread that read them. A header Kafka made as it read a record keeps its
  * key and value as buffers over the fetched bytes, and this compares and reads those in place.
  * They are private fields of Kafka's {@code RecordHeader}, found in the private list of its
  * {@code RecordHeaders} (walking that list makes no iterator per record): with a Kafka that has
